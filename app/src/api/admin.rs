@@ -1,0 +1,42 @@
+use crate::model::{AppError, MemberSummary, ProductSummary};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOverview {
+    pub admins: i64,
+    pub members: i64,
+    pub members_last_30_days: i64,
+    pub newest_accounts: Vec<MemberSummary>,
+    pub products: Vec<ProductSummary>,
+}
+
+#[server(prefix = "/rpc", endpoint = "admin/overview")]
+pub async fn get_admin_overview() -> Result<AdminOverview, AppError> {
+    use crate::model::Role;
+    use crate::server::error::OrInternal;
+    use crate::server::{context, db};
+    context::respond(
+        async move {
+            context::require_role(Role::Admin).await?;
+            let state = context::app_state()?;
+            let counts = db::users::role_counts(&state.pool)
+                .await
+                .or_internal("count accounts")?;
+            let newest_accounts = db::users::newest(&state.pool, 10)
+                .await
+                .or_internal("list newest accounts")?;
+            let products = db::catalog::list_products(&state.pool, super::CATALOG_MODE, false)
+                .await
+                .or_internal("list products")?;
+            Ok(AdminOverview {
+                admins: counts.admins,
+                members: counts.members,
+                members_last_30_days: counts.members_last_30_days,
+                newest_accounts,
+                products,
+            })
+        }
+        .await,
+    )
+}

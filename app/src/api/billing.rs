@@ -1,0 +1,28 @@
+use crate::model::{AppError, CurrentUser, ProductSummary};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingOverview {
+    pub member: CurrentUser,
+    /// What the member could buy: active products only.
+    pub plans: Vec<ProductSummary>,
+}
+
+#[server(prefix = "/rpc", endpoint = "billing/overview")]
+pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
+    use crate::model::Role;
+    use crate::server::error::OrInternal;
+    use crate::server::{context, db};
+    context::respond(
+        async move {
+            let member = context::require_role(Role::Member).await?;
+            let state = context::app_state()?;
+            let plans = db::catalog::list_products(&state.pool, super::CATALOG_MODE, true)
+                .await
+                .or_internal("list products")?;
+            Ok(BillingOverview { member, plans })
+        }
+        .await,
+    )
+}

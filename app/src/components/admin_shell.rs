@@ -1,0 +1,30 @@
+use crate::components::auth::SignOut;
+use crate::components::guard::{Guard, RequiredRole};
+use crate::model::CurrentUser;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+/// The admin console's frame: navigation and the signed-in admin. Only admins get past the
+/// guard; the server functions behind each page check the role again on their own.
+#[component]
+pub fn AdminShell() -> impl IntoView {
+    view! {
+        <Guard role=RequiredRole::Admin children=|user: CurrentUser| view! {
+            <div class="shell console">
+                <aside class="sidebar">
+                    <a class="brand" href="/admin">"Paydesk"<span class="badge">"Console"</span></a>
+                    <nav aria-label="Console">
+                        <A href="/admin" exact=true>"Overview"</A>
+                    </nav>
+                    <div class="whoami">
+                        <span class="muted">{user.email}</span>
+                        <SignOut/>
+                    </div>
+                </aside>
+                <main class="content">
+                    <Outlet/>
+                </main>
+            </div>
+        }/>
+    }
+}

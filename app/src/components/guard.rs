@@ -1,0 +1,86 @@
+use crate::components::auth::use_auth;
+use crate::components::status::set_http_status;
+use crate::model::{CurrentUser, Role};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RequiredRole {
+    Admin,
+    Member,
+}
+
+/// Renders `children` for a user of the required role. Anyone else is sent to sign in, or told
+/// plainly that the area is not theirs (with a 403 when rendered on the server).
+#[component]
+pub fn Guard<V, F>(role: RequiredRole, children: F) -> impl IntoView
+where
+    F: Fn(CurrentUser) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let auth = use_auth();
+    let location = use_location();
+    let wanted = match role {
+        RequiredRole::Admin => Role::Admin,
+        RequiredRole::Member => Role::Member,
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {
+                let children = children.clone();
+                move || {
+                    let children = children.clone();
+                    Suspend::new(async move {
+                        match auth.user.await {
+                            Ok(Some(user)) if user.role == wanted => children(user).into_any(),
+                            Ok(Some(user)) => {
+                                set_http_status(403);
+                                view! { <Refused home=user.role.home()/> }.into_any()
+                            }
+                            Ok(None) => {
+                                let next = location.pathname.get_untracked();
+                                let path = format!("/login?next={}", encode_path(&next));
+                                view! { <Redirect path/> }.into_any()
+                            }
+                            Err(e) => {
+                                set_http_status(e.status_code());
+                                view! {
+                                    <div class="alert alert-error" role="alert">{e.to_string()}</div>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    })
+                }
+            }
+        </Transition>
+    }
+}
+
+#[component]
+fn Refused(home: &'static str) -> impl IntoView {
+    view! {
+        <main class="centered">
+            <div class="card narrow">
+                <h1>"Access refused"</h1>
+                <p>"Your account cannot open this area."</p>
+                <a class="button" href=home>"Go to your home page"</a>
+            </div>
+        </main>
+    }
+}
+
+/// Percent-encodes what a path may carry that would break out of a query parameter.
+fn encode_path(path: &str) -> String {
+    path.chars()
+        .map(|c| match c {
+            '&' => "%26".to_owned(),
+            '?' => "%3F".to_owned(),
+            '#' => "%23".to_owned(),
+            '%' => "%25".to_owned(),
+            ' ' => "%20".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}

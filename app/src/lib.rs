@@ -1,0 +1,72 @@
+//! Paydesk's leptos app: built for the browser with `hydrate` and for the server with `ssr`.
+
+pub mod api;
+pub mod components;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use components::auth::provide_auth;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_auth();
+    // Set only once the WASM has taken over the page; end-to-end tests wait for it.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    // Pages render fully before the response starts (`SsrMode::Async`) so a page can still
+    // answer 403, 404 or a redirect after reading the session.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/paydesk.css"/>
+        <Title formatter=|page: String| format!("{page} · Paydesk")/>
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=pages::login::Login ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=pages::signup::SignUp ssr=SsrMode::Async/>
+                <ParentRoute
+                    path=path!("/admin")
+                    view=components::admin_shell::AdminShell
+                    ssr=SsrMode::Async
+                >
+                    <Route path=path!("") view=pages::admin::overview::Overview/>
+                </ParentRoute>
+                <ParentRoute
+                    path=path!("/billing")
+                    view=components::billing_shell::BillingShell
+                    ssr=SsrMode::Async
+                >
+                    <Route path=path!("") view=pages::billing::overview::Overview/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

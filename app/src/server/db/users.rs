@@ -1,0 +1,158 @@
+use crate::model::{CurrentUser, EmailAddress, MemberSummary, Role};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+struct UserRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    created_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    fn into_user(self) -> Result<CurrentUser, sqlx::Error> {
+        let role = Role::parse(&self.role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {}", self.role).into()))?;
+        Ok(CurrentUser {
+            id: self.id,
+            email: self.email,
+            name: self.name,
+            role,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// Inserts an account; `None` when the email is taken.
+pub async fn insert(
+    pool: &PgPool,
+    email: &EmailAddress,
+    name: &str,
+    password_hash: &str,
+    role: Role,
+) -> Result<Option<CurrentUser>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRow,
+        r#"INSERT INTO users (email, name, password_hash, role)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (email) DO NOTHING
+           RETURNING id, email, name, role, created_at AS "created_at: DateTime<Utc>""#,
+        email.as_str(),
+        name,
+        password_hash,
+        role.as_str(),
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(UserRow::into_user)
+    .transpose()
+}
+
+pub async fn upsert_admin(
+    pool: &PgPool,
+    email: &EmailAddress,
+    name: &str,
+    password_hash: &str,
+) -> Result<CurrentUser, sqlx::Error> {
+    sqlx::query_as!(
+        UserRow,
+        r#"INSERT INTO users (email, name, password_hash, role)
+           VALUES ($1, $2, $3, 'admin')
+           ON CONFLICT (email) DO UPDATE
+             SET password_hash = EXCLUDED.password_hash, role = 'admin'
+           RETURNING id, email, name, role, created_at AS "created_at: DateTime<Utc>""#,
+        email.as_str(),
+        name,
+        password_hash,
+    )
+    .fetch_one(pool)
+    .await?
+    .into_user()
+}
+
+pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<CurrentUser>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, email, name, role, created_at AS "created_at: DateTime<Utc>"
+           FROM users WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(UserRow::into_user)
+    .transpose()
+}
+
+/// The account and its password hash, for checking a sign-in.
+pub async fn find_credentials(
+    pool: &PgPool,
+    email: &EmailAddress,
+) -> Result<Option<(CurrentUser, String)>, sqlx::Error> {
+    let Some(row) = sqlx::query!(
+        r#"SELECT id, email, name, role, password_hash,
+                  created_at AS "created_at: DateTime<Utc>"
+           FROM users WHERE email = $1"#,
+        email.as_str()
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let user = UserRow {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        role: row.role,
+        created_at: row.created_at,
+    }
+    .into_user()?;
+    Ok(Some((user, row.password_hash)))
+}
+
+pub struct RoleCounts {
+    pub admins: i64,
+    pub members: i64,
+    pub members_last_30_days: i64,
+}
+
+pub async fn role_counts(pool: &PgPool) -> Result<RoleCounts, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT
+             count(*) FILTER (WHERE role = 'admin') AS "admins!",
+             count(*) FILTER (WHERE role = 'member') AS "members!",
+             count(*) FILTER (WHERE role = 'member' AND created_at > now() - interval '30 days')
+               AS "recent!"
+           FROM users"#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(RoleCounts {
+        admins: row.admins,
+        members: row.members,
+        members_last_30_days: row.recent,
+    })
+}
+
+pub async fn newest(pool: &PgPool, limit: i64) -> Result<Vec<MemberSummary>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, email, name, role, created_at AS "created_at: DateTime<Utc>"
+           FROM users ORDER BY created_at DESC, id DESC LIMIT $1"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|row| {
+        row.into_user().map(|u| MemberSummary {
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            created_at: u.created_at,
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,78 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN, MEMBER, logIn, open, shot } from "./helpers";
+
+test("a member signs up, signs out, logs in and sees the billing area", async ({ page }) => {
+  const email = `new-${Date.now()}@example.com`;
+  await open(page, "/signup");
+  await page.getByLabel("Name").fill("Katherine Johnson");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("orbital-mechanics");
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page.getByRole("heading", { name: "Welcome, Katherine Johnson" })).toBeVisible();
+  await expect(page.getByTestId("plan-status")).toHaveText("You have no subscription yet.");
+  await expect(page.getByRole("cell", { name: /Starter/ })).toBeVisible();
+  await shot(page, "billing-overview");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await logIn(page, { email, password: "orbital-mechanics" });
+  await expect(page).toHaveURL(/\/billing$/);
+  await expect(page.getByRole("heading", { name: "Welcome, Katherine Johnson" })).toBeVisible();
+});
+
+test("sign-up shows what is wrong with the form and keeps the visitor on it", async ({ page }) => {
+  await open(page, "/signup");
+  await page.getByLabel("Name").fill("Ada Again");
+  await page.getByLabel("Email").fill(MEMBER.email);
+  await page.getByLabel("Password").fill("long-enough-password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("alert")).toHaveText(
+    "An account with this email address already exists.",
+  );
+  await expect(page).toHaveURL(/\/signup$/);
+  await shot(page, "signup-duplicate");
+});
+
+test("an admin logs in and sees the console", async ({ page }) => {
+  await logIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Console" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: MEMBER.email })).toBeVisible();
+  await expect(page.getByRole("cell", { name: /Pro/ })).toBeVisible();
+  await shot(page, "admin-overview");
+});
+
+test("a member opening the console is refused", async ({ page }) => {
+  await logIn(page, MEMBER);
+  await expect(page).toHaveURL(/\/billing$/);
+  const response = await page.goto("/admin");
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "Access refused" })).toBeVisible();
+  await shot(page, "member-refused");
+});
+
+test("a visitor opening the console is sent to sign in and then back", async ({ page }) => {
+  await open(page, "/admin");
+  await expect(page).toHaveURL(/\/login\?next=\/admin$/);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+});
+
+test("a wrong password is refused without saying which field was wrong", async ({ page }) => {
+  await logIn(page, { email: MEMBER.email, password: "not-the-password" });
+  await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+  await expect(page).toHaveURL(/\/login$/);
+  await shot(page, "login-failed");
+});
+
+test("an unknown address shows the not-found page", async ({ page }) => {
+  const response = await open(page, "/no/such/page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});

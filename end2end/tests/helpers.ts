@@ -1,0 +1,22 @@
+import { expect, Page } from "@playwright/test";
+
+export const ADMIN = { email: "admin@paydesk.test", password: "paydesk-admin" };
+export const MEMBER = { email: "ada@paydesk.test", password: "paydesk-member" };
+
+/** Opens a page and waits until the WASM has hydrated it, so clicks reach the app. */
+export async function open(page: Page, path: string) {
+  const response = await page.goto(path);
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  return response;
+}
+
+export async function logIn(page: Page, who: { email: string; password: string }) {
+  await open(page, "/login");
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Paydesk's one entry point.
+#   ./paydesk.sh demo    install what is missing, build, and run the demo on http://127.0.0.1:3000
+#   ./paydesk.sh test    install what is missing, then every check: fmt, clippy (ssr and hydrate),
+#                        Rust unit and integration tests, Playwright end to end
+#   ./paydesk.sh sqlx-prepare   refresh .sqlx/ (compile-time query data) after changing SQL
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+# Pinned tools (see docs/building.md for why these versions).
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130
+# One cargo target directory outside the checkout, so every clone and CI run reuses it.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/paydesk-target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_tools() {
+  local with_browser=$1
+  local pkgs=(postgresql pkg-config)
+  [ "$with_browser" = yes ] && pkgs+=(chromium fonts-dejavu-core)
+  apt_install "${pkgs[@]}"
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo-leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 14 minutes, once)"
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
+    # Not --locked: its lock file names a crate version the registry no longer has.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+  if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -d end2end/node_modules/@playwright/test ]; then
+    log "installing npm packages: Playwright (the browser is Debian's chromium) and binaryen's wasm-opt"
+    (cd end2end && npm ci --no-audit --no-fund)
+  fi
+  # cargo-leptos takes wasm-opt from PATH; Debian's binaryen is too old (pages never hydrate).
+  export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
+}
+
+# Queries are checked at compile time against .sqlx/, so builds need no database.
+export SQLX_OFFLINE=true
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+build_site() {
+  log "building the app (cargo leptos build $*)"
+  cargo leptos build "$@"
+}
+
+demo() {
+  install_tools no
+  build_site --release
+  log "starting the demo (Ctrl-C stops it and its database)"
+  export LEPTOS_SITE_ROOT="$ROOT/target/site"
+  exec "$CARGO_TARGET_DIR/release/paydesk" demo --data-dir "$ROOT/.paydesk" "$@"
+}
+
+run_e2e() {
+  local dir port pid status=0
+  dir="$(mktemp -d /tmp/paydesk-e2e.XXXXXX)"
+  port="$(free_port)"
+  log "end to end: a throwaway demo on port $port"
+  PAYDESK_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$ROOT/target/site" \
+    "$CARGO_TARGET_DIR/debug/paydesk" demo --data-dir "$dir" >"$dir/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 120); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/server.log"; return 1; }
+    sleep 0.5
+  done
+  (cd end2end && PAYDESK_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [ $status -eq 0 ] || { echo "--- server log ---"; tail -n 50 "$dir/server.log"; }
+  rm -rf "$dir"
+  return $status
+}
+
+test_all() {
+  install_tools yes
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+  log "clippy (ssr)"
+  cargo clippy -p paydesk -p app --features app/ssr --all-targets -- -D warnings
+  log "clippy (hydrate)"
+  cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+  if [ -f emulator/src/lib.rs ]; then
+    log "clippy (emulator)"
+    cargo clippy -p stripe-emulator --all-targets -- -D warnings
+  fi
+  build_site
+  log "Rust unit and integration tests (each test binary starts its own Postgres)"
+  cargo test --workspace --exclude frontend --features app/ssr
+  run_e2e
+  log "all checks passed"
+}
+
+# Throwaway Postgres for development chores (initdb refuses root, so as root it runs as postgres).
+pg_throwaway() {
+  local dir=$1 port=$2 bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+  local as=(); [ "$(id -u)" -eq 0 ] && { chown postgres: "$dir"; as=(runuser -u postgres --); }
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 --locale=C >/dev/null
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -w -l "$dir/log" -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off" start >/dev/null
+  # Expanded now: the function's locals are gone when the trap runs.
+  trap "${as[*]} $bin/pg_ctl -D $dir/data -m immediate stop >/dev/null; rm -rf $dir" EXIT
+}
+
+sqlx_prepare() {
+  apt_install postgresql
+  local dir port url
+  dir="$(mktemp -d /tmp/paydesk-sqlx.XXXXXX)"
+  port="$(free_port)"
+  pg_throwaway "$dir" "$port"
+  url="postgres://postgres@127.0.0.1:$port/postgres"
+  for f in migrations/*.sql; do psql -q -v ON_ERROR_STOP=1 "$url" -f "$f" >/dev/null; done
+  log "refreshing .sqlx/ against a throwaway database"
+  rm -rf .sqlx && mkdir -p .sqlx
+  touch app/src/lib.rs server/src/lib.rs
+  SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$ROOT/.sqlx" DATABASE_URL="$url" \
+    cargo check -p paydesk --features app/ssr --all-targets
+  log ".sqlx/ has $(ls .sqlx | wc -l) queries"
+}
+
+case "${1:-}" in
+  demo) shift; demo "$@" ;;
+  test) test_all ;;
+  sqlx-prepare) sqlx_prepare ;;
+  *) echo "usage: $0 demo | test | sqlx-prepare" >&2; exit 2 ;;
+esac

@@ -1,0 +1,120 @@
+//! `paydesk demo`: a private database, demo accounts and plans, and the app, in one command.
+
+use crate::config::{Config, MasterKey};
+use crate::embedded_pg::{Durability, PgCluster};
+use crate::startup::{self, Application};
+use anyhow::{Context, Result};
+use app::model::{EmailAddress, Password, ProductKind, SignUp};
+use app::server::accounts;
+use app::server::db::catalog::{insert_product_if_absent, NewPrice};
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+pub const ADMIN_EMAIL: &str = "admin@paydesk.test";
+pub const ADMIN_PASSWORD: &str = "paydesk-admin";
+pub const MEMBER_PASSWORD: &str = "paydesk-member";
+pub const MEMBERS: [(&str, &str); 2] = [
+    ("Ada Lovelace", "ada@paydesk.test"),
+    ("Grace Hopper", "grace@paydesk.test"),
+];
+
+pub async fn run(mut config: Config, data_dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("create {}", data_dir.display()))?;
+    if config.master_key.is_none() {
+        config.master_key = Some(demo_master_key(data_dir)?);
+    }
+    let cluster = match &config.database_url {
+        Some(_) => None,
+        None => {
+            let dir = data_dir.join("postgres");
+            let cluster =
+                tokio::task::spawn_blocking(move || PgCluster::start(&dir, Durability::Durable))
+                    .await??;
+            tracing::info!(port = cluster.port(), "embedded Postgres is up");
+            Some(cluster)
+        }
+    };
+    let result = serve_demo(&config, cluster.as_ref()).await;
+    if let Some(cluster) = cluster {
+        tokio::task::spawn_blocking(move || cluster.stop())
+            .await?
+            .context("stop embedded Postgres")?;
+    }
+    result
+}
+
+async fn serve_demo(config: &Config, cluster: Option<&PgCluster>) -> Result<()> {
+    let url = match (cluster, &config.database_url) {
+        (Some(cluster), _) => cluster.url("postgres"),
+        (None, Some(url)) => url.expose_secret().to_owned(),
+        (None, None) => anyhow::bail!("no database"),
+    };
+    let pool = startup::connect(&url).await?;
+    startup::migrate(&pool).await?;
+    seed(&pool).await?;
+    let app = Application::build(config, pool).await?;
+    println!("\nPaydesk demo is running at http://{}\n", app.local_addr());
+    println!("  admin:   {ADMIN_EMAIL} / {ADMIN_PASSWORD}");
+    for (_, email) in MEMBERS {
+        println!("  member:  {email} / {MEMBER_PASSWORD}");
+    }
+    println!("\nPress Ctrl-C to stop.\n");
+    app.run_until(startup::shutdown_signal()).await
+}
+
+/// Demo accounts and plans; running it again changes nothing.
+pub async fn seed(pool: &PgPool) -> Result<()> {
+    let admin_email = EmailAddress::parse(ADMIN_EMAIL).map_err(anyhow::Error::msg)?;
+    let admin_password = Password::parse(ADMIN_PASSWORD.to_owned()).map_err(anyhow::Error::msg)?;
+    accounts::create_admin(pool, &admin_email, &admin_password)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    for (name, email) in MEMBERS {
+        let form =
+            SignUp::parse(name, email, MEMBER_PASSWORD.to_owned()).map_err(anyhow::Error::msg)?;
+        match accounts::sign_up(pool, form).await {
+            Ok(_) | Err(app::model::AppError::Conflict(_)) => {}
+            Err(e) => return Err(anyhow::Error::msg(e)),
+        }
+    }
+    let plans = [
+        (
+            "Starter",
+            "For individuals getting started.",
+            [("usd", 900, "month"), ("usd", 9000, "year")],
+        ),
+        (
+            "Pro",
+            "For growing teams.",
+            [("usd", 2900, "month"), ("usd", 29000, "year")],
+        ),
+    ];
+    for (name, description, prices) in plans {
+        let prices: Vec<NewPrice> = prices
+            .iter()
+            .map(|(currency, unit_amount, interval)| NewPrice {
+                currency,
+                unit_amount: *unit_amount,
+                interval: Some(interval),
+            })
+            .collect();
+        insert_product_if_absent(pool, "test", ProductKind::Plan, name, description, &prices)
+            .await
+            .context("seed demo plans")?;
+    }
+    Ok(())
+}
+
+/// The demo's master key, made once and kept beside its data (readable by the owner only).
+fn demo_master_key(data_dir: &Path) -> Result<MasterKey> {
+    let path = data_dir.join("master.key");
+    if !path.exists() {
+        std::fs::write(&path, MasterKey::generate_base64())
+            .with_context(|| format!("write {}", path.display()))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    let encoded = std::fs::read_to_string(&path)?;
+    Ok(MasterKey::parse_base64(&encoded)?)
+}

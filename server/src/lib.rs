@@ -1,0 +1,9 @@
+//! The `paydesk` server: configuration, start-up, plain HTTP routes, and the demo.
+
+pub mod config;
+pub mod demo;
+pub mod embedded_pg;
+mod health;
+mod origin;
+pub mod startup;
+pub mod telemetry;

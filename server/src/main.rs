@@ -1,0 +1,83 @@
+use anyhow::{Context, Result};
+use app::model::{EmailAddress, Password};
+use clap::{Parser, Subcommand};
+use paydesk::config::Config;
+use paydesk::startup::{self, Application};
+use paydesk::{demo, telemetry};
+use secrecy::ExposeSecret;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "paydesk", about = "Self-hostable Stripe billing desk", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Run the demo: a private Postgres under --data-dir unless DATABASE_URL is set, demo
+    /// accounts and plans.
+    Demo {
+        #[arg(long, default_value = ".paydesk")]
+        data_dir: PathBuf,
+    },
+    /// Manage admin accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin, or promote an existing account and set its password.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    telemetry::init();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            config.require_master_key()?;
+            let pool = startup::connect(config.require_database_url()?.expose_secret()).await?;
+            startup::migrate(&pool).await?;
+            let app = Application::build(&config, pool).await?;
+            tracing::info!(addr = %app.local_addr(), "Paydesk is serving");
+            app.run_until(startup::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let pool = startup::connect(config.require_database_url()?.expose_secret()).await?;
+            startup::migrate(&pool).await?;
+            println!("Migrations applied.");
+            Ok(())
+        }
+        Command::Demo { data_dir } => demo::run(config, &data_dir).await,
+        Command::Admin {
+            command: AdminCommand::Create { email, password },
+        } => {
+            let email = EmailAddress::parse(&email).map_err(anyhow::Error::msg)?;
+            let password = Password::parse(password).map_err(anyhow::Error::msg)?;
+            let pool = startup::connect(config.require_database_url()?.expose_secret()).await?;
+            startup::migrate(&pool).await?;
+            let admin = app::server::accounts::create_admin(&pool, &email, &password)
+                .await
+                .map_err(anyhow::Error::msg)
+                .context("create admin")?;
+            println!("Admin {} is ready.", admin.email);
+            Ok(())
+        }
+    }
+}

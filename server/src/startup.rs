@@ -1,0 +1,219 @@
+//! Builds the axum app: leptos pages and server functions, plain routes, sessions, and the
+//! middleware every request passes through.
+
+use crate::config::Config;
+use crate::health::healthz;
+use crate::origin::{refuse_cross_origin, OriginPolicy};
+use anyhow::{Context, Result};
+use app::server::AppState;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{FromRef, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// Server functions take small form bodies; anything bigger is refused before it is read.
+const SERVER_FN_BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct ServerState {
+    pub leptos_options: LeptosOptions,
+    pub app: AppState,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub async fn connect(database_url: &str) -> Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect(database_url)
+        .await
+        .context("connect to Postgres")
+}
+
+/// Applies Paydesk's migrations and the session store's table.
+pub async fn migrate(pool: &PgPool) -> Result<()> {
+    sqlx::migrate!("../migrations")
+        .run(pool)
+        .await
+        .context("run migrations")?;
+    PostgresStore::new(pool.clone())
+        .migrate()
+        .await
+        .context("create session table")
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    sessions: PostgresStore,
+}
+
+impl Application {
+    pub async fn build(config: &Config, pool: PgPool) -> Result<Self> {
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("listen on {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("paydesk")
+            .site_root(config.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let state = ServerState {
+            leptos_options,
+            app: AppState { pool: pool.clone() },
+        };
+        let sessions = PostgresStore::new(pool);
+        let router = router(state, sessions.clone(), config);
+        Ok(Self {
+            listener,
+            router,
+            sessions,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let cleanup = tokio::spawn(delete_expired_sessions(self.sessions));
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        cleanup.abort();
+        served.context("serve HTTP")
+    }
+}
+
+fn router(state: ServerState, sessions: PostgresStore, config: &Config) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let app = state.app.clone();
+        move || provide_context(app.clone())
+    };
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("paydesk_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.public_url.starts_with("https://"))
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::days(7),
+        ));
+    let origin_policy = Arc::new(OriginPolicy {
+        public_origin: config.public_origin(),
+    });
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(context, shell))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn(limit_server_fn_bodies))
+        .layer(axum::middleware::from_fn_with_state(
+            origin_policy,
+            refuse_cross_origin,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// leptos_axum mounts each server function under `/rpc/` itself, so the cap on their bodies is
+/// applied here, before any of them reads one.
+async fn limit_server_fn_bodies(request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/rpc/") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, SERVER_FN_BODY_LIMIT).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.").into_response(),
+    }
+}
+
+async fn delete_expired_sessions(store: PostgresStore) {
+    use tower_sessions::ExpiredDeletion;
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

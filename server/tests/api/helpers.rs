@@ -1,0 +1,180 @@
+use app::model::{AppError, EmailAddress, Password};
+use paydesk::config::Config;
+use paydesk::embedded_pg::{Durability, PgCluster};
+use paydesk::startup::{self, Application};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use sqlx::PgPool;
+use std::sync::{Arc, OnceLock};
+
+pub const ADMIN_EMAIL: &str = "root@example.com";
+pub const PASSWORD: &str = "a-long-enough-password";
+
+/// One cluster per test binary; each test gets its own database in it.
+fn cluster() -> &'static PgCluster {
+    static CLUSTER: OnceLock<PgCluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("paydesk-test-{}", std::process::id()));
+        let cluster = PgCluster::start(&dir, Durability::Throwaway).expect("start Postgres");
+        cluster
+            .remove_when_process_exits(std::process::id())
+            .expect("arrange cluster clean-up");
+        cluster
+    })
+}
+
+pub async fn fresh_database() -> PgPool {
+    let cluster = cluster();
+    let name = format!("test_{:016x}", rand::random::<u64>());
+    let admin = startup::connect(&cluster.url("postgres"))
+        .await
+        .expect("connect to maintenance db");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let pool = startup::connect(&cluster.url(&name))
+        .await
+        .expect("connect to test db");
+    startup::migrate(&pool).await.expect("migrate");
+    pool
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    pub client: reqwest::Client,
+    pub cookies: Arc<reqwest::cookie::Jar>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let pool = fresh_database().await;
+    spawn_app_with_pool(pool).await
+}
+
+pub async fn spawn_app_with_pool(pool: PgPool) -> TestApp {
+    let config = Config::from_lookup(|name| match name {
+        "PAYDESK_ADDR" => Some("127.0.0.1:0".into()),
+        "PAYDESK_PUBLIC_URL" => Some("https://billing.example.com".into()),
+        _ => None,
+    })
+    .expect("test config");
+    let app = Application::build(&config, pool.clone())
+        .await
+        .expect("build app");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+    let cookies = Arc::new(reqwest::cookie::Jar::default());
+    TestApp {
+        base,
+        pool,
+        client: client(cookies.clone()),
+        cookies,
+    }
+}
+
+fn client(cookies: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(cookies)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+/// What a server function answered: the status, and the body parsed as `T` or as `AppError`.
+pub struct Answer<T> {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Result<T, AppError>,
+}
+
+impl TestApp {
+    /// A second browser: same app, its own cookies.
+    pub fn another_visitor(&self) -> TestApp {
+        let cookies = Arc::new(reqwest::cookie::Jar::default());
+        TestApp {
+            base: self.base.clone(),
+            pool: self.pool.clone(),
+            client: client(cookies.clone()),
+            cookies,
+        }
+    }
+
+    /// Calls a server function as the app's own forms do: a POST with a urlencoded body.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Answer<T> {
+        self.call_with(endpoint, form, &[]).await
+    }
+
+    pub async fn call_with<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        headers: &[(&'static str, &'static str)],
+    ) -> Answer<T> {
+        let mut request = self
+            .client
+            .post(format!("{}/rpc/{endpoint}", self.base))
+            .form(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body");
+        let body = if status.is_success() {
+            Ok(serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes))))
+        } else {
+            Err(serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes))))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn sign_up(&self, name: &str, email: &str, password: &str) -> Answer<()> {
+        self.call(
+            "auth/signup",
+            &[("name", name), ("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> Answer<()> {
+        self.call("auth/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn create_admin(&self) {
+        let email = EmailAddress::parse(ADMIN_EMAIL).expect("email");
+        let password = Password::parse(PASSWORD.into()).expect("password");
+        app::server::accounts::create_admin(&self.pool, &email, &password)
+            .await
+            .expect("create admin");
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM users"#)
+            .fetch_one(&self.pool)
+            .await
+            .expect("count users")
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the whole app on port 0 against a fresh database in a throwaway cluster.
+
+mod accounts;
+mod helpers;
+mod pages;
+mod security;
