@@ -79,6 +79,7 @@ demo() {
 run_e2e() {
   local dir port pid status=0
   dir="$(mktemp -d /tmp/paydesk-e2e.XXXXXX)"
+  chmod 755 "$dir"   # as root the cluster runs as `postgres`, which must reach it
   port="$(free_port)"
   log "end to end: a throwaway demo on port $port"
   PAYDESK_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$ROOT/target/site" \

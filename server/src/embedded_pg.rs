@@ -43,6 +43,16 @@ impl PgCluster {
                 &["-R", "postgres:postgres", &cluster.dir_str()],
                 false,
             )?;
+            cluster
+                .run("test", &["-w", &cluster.dir_str()], true)
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "the postgres user cannot reach {}: a parent directory is private \
+                         (such as /root). Choose a data directory elsewhere, for example \
+                         --data-dir /var/tmp/paydesk-demo",
+                        cluster.dir.display()
+                    )
+                })?;
         }
         if !cluster.data_dir().join("PG_VERSION").exists() {
             cluster.initdb()?;
