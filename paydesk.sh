@@ -58,6 +58,10 @@ install_tools() {
 
 # Queries are checked at compile time against .sqlx/, so builds need no database.
 export SQLX_OFFLINE=true
+# leptos reads this at compile time to name the WASM file its pages load. cargo-leptos sets it;
+# setting it for plain cargo too (clippy, tests) keeps their builds identical, so a server
+# binary relinked by `cargo test` still serves pages that hydrate, and nothing rebuilds twice.
+export LEPTOS_OUTPUT_NAME=paydesk
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
