@@ -1,4 +1,5 @@
 use crate::components::auth::use_auth;
+use crate::components::centered_card::CenteredCard;
 use crate::components::status::set_http_status;
 use crate::model::{CurrentUser, Role};
 use leptos::prelude::*;
@@ -61,13 +62,10 @@ where
 #[component]
 fn Refused(home: &'static str) -> impl IntoView {
     view! {
-        <main class="centered">
-            <div class="card narrow">
-                <h1>"Access refused"</h1>
-                <p>"Your account cannot open this area."</p>
-                <a class="button" href=home>"Go to your home page"</a>
-            </div>
-        </main>
+        <CenteredCard heading="Access refused">
+            <p>"Your account cannot open this area."</p>
+            <a class="button" href=home>"Go to your home page"</a>
+        </CenteredCard>
     }
 }
 

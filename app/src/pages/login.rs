@@ -1,4 +1,5 @@
 use crate::components::auth::use_auth;
+use crate::components::centered_card::CenteredCard;
 use crate::components::error_view::FormError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,31 +14,28 @@ pub fn Login() -> impl IntoView {
     let pending = auth.log_in.pending();
     view! {
         <Title text="Sign in"/>
-        <main class="centered">
-            <div class="card narrow">
-                <h1>"Sign in to Paydesk"</h1>
-                <ActionForm action=auth.log_in>
-                    <input type="hidden" name="next" value=next/>
-                    <label>
-                        "Email"
-                        <input type="email" name="email" autocomplete="email" required/>
-                    </label>
-                    <label>
-                        "Password"
-                        <input
-                            type="password"
-                            name="password"
-                            autocomplete="current-password"
-                            required
-                        />
-                    </label>
-                    <FormError error/>
-                    <button type="submit" class="button primary" disabled=pending>
-                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </ActionForm>
-                <p class="muted">"New here? " <a href="/signup">"Create an account"</a></p>
-            </div>
-        </main>
+        <CenteredCard heading="Sign in to Paydesk">
+            <ActionForm action=auth.log_in>
+                <input type="hidden" name="next" value=next/>
+                <label>
+                    "Email"
+                    <input type="email" name="email" autocomplete="email" required/>
+                </label>
+                <label>
+                    "Password"
+                    <input
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        required
+                    />
+                </label>
+                <FormError error/>
+                <button type="submit" class="button primary" disabled=pending>
+                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="muted">"New here? " <a href="/signup">"Create an account"</a></p>
+        </CenteredCard>
     }
 }

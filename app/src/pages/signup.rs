@@ -1,4 +1,5 @@
 use crate::components::auth::use_auth;
+use crate::components::centered_card::CenteredCard;
 use crate::components::error_view::FormError;
 use crate::model::{AppError, Password};
 use leptos::prelude::*;
@@ -25,39 +26,36 @@ pub fn SignUp() -> impl IntoView {
     let pending = auth.sign_up.pending();
     view! {
         <Title text="Create an account"/>
-        <main class="centered">
-            <div class="card narrow">
-                <h1>"Create your account"</h1>
-                <ActionForm action=auth.sign_up>
-                    <label>
-                        "Name"
-                        <input type="text" name="name" autocomplete="name" required/>
-                        {field("name")}
-                    </label>
-                    <label>
-                        "Email"
-                        <input type="email" name="email" autocomplete="email" required/>
-                        {field("email")}
-                    </label>
-                    <label>
-                        "Password"
-                        <input
-                            type="password"
-                            name="password"
-                            autocomplete="new-password"
-                            minlength=Password::MIN_LEN
-                            required
-                        />
-                        <span class="hint">{format!("At least {} characters.", Password::MIN_LEN)}</span>
-                        {field("password")}
-                    </label>
-                    <FormError error=general/>
-                    <button type="submit" class="button primary" disabled=pending>
-                        "Create account"
-                    </button>
-                </ActionForm>
-                <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
-            </div>
-        </main>
+        <CenteredCard heading="Create your account">
+            <ActionForm action=auth.sign_up>
+                <label>
+                    "Name"
+                    <input type="text" name="name" autocomplete="name" required/>
+                    {field("name")}
+                </label>
+                <label>
+                    "Email"
+                    <input type="email" name="email" autocomplete="email" required/>
+                    {field("email")}
+                </label>
+                <label>
+                    "Password"
+                    <input
+                        type="password"
+                        name="password"
+                        autocomplete="new-password"
+                        minlength=Password::MIN_LEN
+                        required
+                    />
+                    <span class="hint">{format!("At least {} characters.", Password::MIN_LEN)}</span>
+                    {field("password")}
+                </label>
+                <FormError error=general/>
+                <button type="submit" class="button primary" disabled=pending>
+                    "Create account"
+                </button>
+            </ActionForm>
+            <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </CenteredCard>
     }
 }
