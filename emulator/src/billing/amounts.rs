@@ -1,0 +1,121 @@
+//! Money and time arithmetic for billing: period boundaries, totals and tax.
+
+use chrono::{DateTime, Months, Utc};
+use serde_json::Value;
+
+use crate::state::State;
+
+/// Smart-retry stand-in: failed renewals are retried this often, this many times, then the
+/// subscription is cancelled (Stripe's default dunning outcome).
+pub const RETRY_INTERVAL: i64 = 3 * 24 * 3600;
+
+pub const MAX_PAYMENT_ATTEMPTS: i64 = 4;
+
+/// `anchor + n * (interval_count interval)`, clamping to month ends the way Stripe does
+/// (a Jan 31 anchor renews Feb 28, then Mar 31).
+pub fn period_boundary(anchor: i64, interval: &str, count: i64, n: i64) -> i64 {
+    let steps = count.saturating_mul(n);
+    let Some(start) = DateTime::<Utc>::from_timestamp(anchor, 0) else {
+        return anchor;
+    };
+    let shifted = match interval {
+        "day" => Some(start + chrono::Duration::days(steps)),
+        "week" => Some(start + chrono::Duration::weeks(steps)),
+        "month" => u32::try_from(steps)
+            .ok()
+            .and_then(|m| start.checked_add_months(Months::new(m))),
+        _ => u32::try_from(steps.saturating_mul(12))
+            .ok()
+            .and_then(|m| start.checked_add_months(Months::new(m))),
+    };
+    shifted.map(|d| d.timestamp()).unwrap_or(anchor)
+}
+
+/// What the current period's items cost, and the tax on it.
+pub struct Amounts {
+    pub subtotal: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub rate_bp: Option<i64>,
+}
+
+/// Exclusive prices add tax on top; inclusive prices carry it inside the amount.
+pub fn compute_amounts(lines: &[(Value, i64)], tax_rate_bp: Option<i64>) -> Amounts {
+    let mut subtotal = 0;
+    let mut tax = 0;
+    let mut total = 0;
+    for (price, quantity) in lines {
+        let amount = price["unit_amount"]
+            .as_i64()
+            .unwrap_or(0)
+            .saturating_mul(*quantity);
+        subtotal += amount;
+        match tax_rate_bp {
+            Some(rate) if price["tax_behavior"] == "inclusive" => {
+                let net = (amount * 10_000 + (10_000 + rate) / 2) / (10_000 + rate);
+                tax += amount - net;
+                total += amount;
+            }
+            Some(rate) => {
+                let t = crate::money::percentage(amount, rate);
+                tax += t;
+                total += amount + t;
+            }
+            None => total += amount,
+        }
+    }
+    Amounts {
+        subtotal,
+        tax,
+        total,
+        rate_bp: tax_rate_bp,
+    }
+}
+
+/// The tax rate to apply for a customer, when automatic tax is on and Stripe Tax is switched on.
+pub fn tax_rate_for_customer(
+    state: &State,
+    customer: Option<&str>,
+    automatic_tax: bool,
+) -> Option<i64> {
+    if !automatic_tax || !state.tax_enabled {
+        return None;
+    }
+    let address = customer
+        .and_then(|c| state.customers.get(c))
+        .map(|c| c["address"].clone())?;
+    crate::tax::rate_for(&address)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn monthly_periods_clamp_to_month_end_and_recover() {
+        let jan31 = DateTime::parse_from_rfc3339("2025-01-31T10:00:00Z")
+            .map(|d| d.timestamp())
+            .unwrap_or_default();
+        let feb = period_boundary(jan31, "month", 1, 1);
+        let mar = period_boundary(jan31, "month", 1, 2);
+        assert_eq!(
+            DateTime::<Utc>::from_timestamp(feb, 0).map(|d| d.to_rfc3339()),
+            Some("2025-02-28T10:00:00+00:00".into())
+        );
+        assert_eq!(
+            DateTime::<Utc>::from_timestamp(mar, 0).map(|d| d.to_rfc3339()),
+            Some("2025-03-31T10:00:00+00:00".into())
+        );
+    }
+
+    #[test]
+    fn exclusive_tax_is_added_and_inclusive_tax_is_carved_out() {
+        let exclusive = json!({"unit_amount": 1000, "tax_behavior": "exclusive"});
+        let a = compute_amounts(&[(exclusive, 2)], Some(1900));
+        assert_eq!((a.subtotal, a.tax, a.total), (2000, 380, 2380));
+        let inclusive = json!({"unit_amount": 1190, "tax_behavior": "inclusive"});
+        let b = compute_amounts(&[(inclusive, 1)], Some(1900));
+        assert_eq!((b.subtotal, b.tax, b.total), (1190, 190, 1190));
+    }
+}

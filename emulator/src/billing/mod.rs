@@ -1,0 +1,18 @@
+//! The flows that touch several resources at once: paying a Checkout session, billing a
+//! subscription period, renewing on a clock, cancelling. Each emits the events Stripe emits, in
+//! Stripe's order.
+
+mod amounts;
+mod changes;
+mod invoices;
+mod renewals;
+mod subscriptions;
+
+pub use amounts::{compute_amounts, tax_rate_for_customer};
+pub use changes::{change_item, ItemChange, Proration};
+pub use invoices::{create_invoice, finalize_invoice, InvoiceSpec, LineSpec};
+pub use renewals::run_due_renewals;
+pub use subscriptions::{
+    cancel_now, create_subscription, current_period, invoice_subscription,
+    invoice_subscription_with, set_subscription_status, NewSubscription,
+};

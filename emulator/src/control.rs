@@ -1,0 +1,114 @@
+//! The emulator's own API (not Stripe's), for tests and demos: reset, time travel, the Tax switch,
+//! injected faults and the webhook delivery log. Unauthenticated: the emulator is a local tool.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::state::{Fault, WebhookFaults};
+use crate::Emulator;
+
+pub fn routes() -> Router<Emulator> {
+    Router::new()
+        .route("/reset", post(reset))
+        .route("/clock", get(clock))
+        .route("/clock/advance", post(advance))
+        .route("/tax", post(tax))
+        .route("/faults", post(faults))
+        .route("/webhook_deliveries", get(deliveries))
+        .route("/webhook_faults", post(webhook_faults))
+        .route("/webhook_endpoints/{id}/roll_secret", post(roll_secret))
+}
+
+async fn reset(State(emulator): State<Emulator>) -> Json<Value> {
+    emulator.reset();
+    Json(json!({ "reset": true }))
+}
+
+async fn clock(State(emulator): State<Emulator>) -> Json<Value> {
+    let state = emulator.lock();
+    Json(json!({ "now": state.now(), "offset_seconds": state.clock_offset }))
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    seconds: i64,
+}
+
+/// Moves time for everything not on a test clock, then bills what fell due.
+async fn advance(State(emulator): State<Emulator>, Json(body): Json<Advance>) -> Json<Value> {
+    emulator.advance_clock(body.seconds);
+    let state = emulator.lock();
+    Json(json!({ "now": state.now(), "offset_seconds": state.clock_offset }))
+}
+
+#[derive(Deserialize)]
+struct Tax {
+    enabled: bool,
+}
+
+async fn tax(State(emulator): State<Emulator>, Json(body): Json<Tax>) -> Json<Value> {
+    emulator.set_tax_enabled(body.enabled);
+    Json(json!({ "tax_enabled": body.enabled }))
+}
+
+#[derive(Deserialize)]
+struct Faults {
+    fault: Fault,
+    count: usize,
+}
+
+async fn faults(State(emulator): State<Emulator>, Json(body): Json<Faults>) -> Json<Value> {
+    emulator.inject_faults(std::iter::repeat_n(body.fault, body.count.min(10_000)));
+    let pending = emulator.lock().faults.len();
+    Json(json!({ "pending_faults": pending }))
+}
+
+async fn deliveries(State(emulator): State<Emulator>) -> Json<Value> {
+    Json(json!({ "object": "list", "data": emulator.deliveries() }))
+}
+
+async fn webhook_faults(
+    State(emulator): State<Emulator>,
+    Json(body): Json<WebhookFaults>,
+) -> Json<Value> {
+    emulator.lock().webhook_faults = body.clone();
+    Json(json!({ "webhook_faults": body }))
+}
+
+#[derive(Deserialize)]
+struct Roll {
+    /// How long the old secret keeps signing; Stripe lets the dashboard user pick up to a week.
+    #[serde(default = "a_day")]
+    expires_in_seconds: i64,
+}
+
+fn a_day() -> i64 {
+    24 * 3600
+}
+
+/// Stripe rolls endpoint secrets from the dashboard only, so this lives in the control API.
+async fn roll_secret(
+    State(emulator): State<Emulator>,
+    Path(id): Path<String>,
+    Json(body): Json<Roll>,
+) -> Result<Json<Value>, crate::error::ApiError> {
+    let mut state = emulator.lock();
+    let endpoint =
+        crate::state::require_mut(&mut state.webhook_endpoints, "webhook_endpoint", &id, "id")?;
+    let expires_at = chrono::Utc::now().timestamp() + body.expires_in_seconds.max(0);
+    let old = json!({ "secret": endpoint["secret"], "expires_at": expires_at });
+    let mut previous = endpoint["previous_secrets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    previous.push(old);
+    endpoint["previous_secrets"] = Value::Array(previous);
+    let secret = crate::ids::new_id("whsec");
+    endpoint["secret"] = json!(secret);
+    Ok(Json(
+        json!({ "id": id, "secret": secret, "previous_secret_expires_at": expires_at }),
+    ))
+}

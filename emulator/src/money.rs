@@ -1,0 +1,64 @@
+//! Amounts are integer minor units; only the hosted pages turn them into text.
+
+/// Currencies whose minor unit is the major unit (Stripe's list).
+const ZERO_DECIMAL: &[&str] = &[
+    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
+    "xaf", "xof", "xpf",
+];
+
+pub fn is_zero_decimal(currency: &str) -> bool {
+    ZERO_DECIMAL.contains(&currency.to_ascii_lowercase().as_str())
+}
+
+/// `1999, "usd"` -> `"$19.99"`; `1500, "jpy"` -> `"¥1500"`; unknown symbols fall back to the code.
+pub fn format_amount(amount: i64, currency: &str) -> String {
+    let code = currency.to_ascii_lowercase();
+    let symbol = match code.as_str() {
+        "usd" => "$",
+        "eur" => "€",
+        "gbp" => "£",
+        "jpy" => "¥",
+        _ => "",
+    };
+    let sign = if amount < 0 { "-" } else { "" };
+    let abs = amount.unsigned_abs();
+    let number = if is_zero_decimal(&code) {
+        abs.to_string()
+    } else {
+        format!("{}.{:02}", abs / 100, abs % 100)
+    };
+    if symbol.is_empty() {
+        format!("{sign}{number} {}", code.to_ascii_uppercase())
+    } else {
+        format!("{sign}{symbol}{number}")
+    }
+}
+
+/// `amount * basis_points / 10000`, rounded half up, in integers.
+pub fn percentage(amount: i64, basis_points: i64) -> i64 {
+    (amount * basis_points + 5_000).div_euclid(10_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_decimal_currencies_show_cents() {
+        assert_eq!(format_amount(1999, "usd"), "$19.99");
+        assert_eq!(format_amount(5, "eur"), "€0.05");
+        assert_eq!(format_amount(120000, "chf"), "1200.00 CHF");
+    }
+
+    #[test]
+    fn zero_decimal_currencies_show_whole_units() {
+        assert_eq!(format_amount(1500, "jpy"), "¥1500");
+    }
+
+    #[test]
+    fn percentage_rounds_half_up() {
+        assert_eq!(percentage(1000, 1900), 190);
+        assert_eq!(percentage(999, 1900), 190);
+        assert_eq!(percentage(25, 2000), 5);
+    }
+}
