@@ -44,15 +44,7 @@ async fn subscription_session_has_stripe_shape_and_hosted_url() {
     assert_eq!(expanded["line_items"]["data"][0]["price"]["id"], price);
     assert_eq!(expanded["line_items"]["data"][0]["amount_total"], 1999);
 
-    let page = emu
-        .http
-        .get(session["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = emu.page_text(session["url"].as_str().unwrap()).await;
     assert!(page.contains("Pro × 1 per month"), "{page}");
     assert!(page.contains("$19.99"));
     assert!(page.contains("name=\"card_number\""));
@@ -155,15 +147,7 @@ async fn paying_with_4242_creates_subscription_invoice_and_redirects() {
     }
     assert_eq!(types.last().unwrap(), "checkout.session.completed");
 
-    let again = emu
-        .http
-        .get(session["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = emu.page_text(session["url"].as_str().unwrap()).await;
     assert!(again.contains("already complete"));
 }
 
@@ -281,15 +265,7 @@ async fn payment_mode_charges_once_without_subscription() {
         )
         .await;
     assert_eq!(session["amount_total"], 3000);
-    let page = emu
-        .http
-        .get(session["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = emu.page_text(session["url"].as_str().unwrap()).await;
     assert!(
         page.contains("¥3000"),
         "zero-decimal currency shown in whole units"
@@ -372,15 +348,7 @@ async fn automatic_tax_adds_german_vat_to_the_first_invoice() {
     let session = emu
         .subscription_session(&price, &[("automatic_tax[enabled]", "true")])
         .await;
-    let page = emu
-        .http
-        .get(session["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = emu.page_text(session["url"].as_str().unwrap()).await;
     assert!(page.contains("Calculated from your billing address"));
     emu.pay_hosted(&session, "4242424242424242", &[]).await;
     let done = emu
@@ -508,14 +476,8 @@ async fn hosted_invoice_page_and_pdf_are_served() {
     emu.pay_hosted(&session, "4242424242424242", &[]).await;
     let invoice = &emu.ok_get("/v1/invoices").await["data"][0];
     let page = emu
-        .http
-        .get(invoice["hosted_invoice_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page_text(invoice["hosted_invoice_url"].as_str().unwrap())
+        .await;
     assert!(page.contains("$12.34") && page.contains("paid"));
     let pdf = emu
         .http

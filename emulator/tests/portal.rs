@@ -43,15 +43,7 @@ async fn portal_session_links_to_a_page_listing_plan_invoices_and_return_link() 
     let parsed: Result<stripe_billing::BillingPortalSession, _> =
         serde_path_to_error::deserialize(portal.clone());
     assert!(parsed.is_ok(), "{:?}", parsed.err());
-    let page = emu
-        .http
-        .get(portal["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = emu.page_text(portal["url"].as_str().unwrap()).await;
     assert!(page.contains("Pro"));
     assert!(page.contains("Cancel plan"));
     assert!(
@@ -74,15 +66,7 @@ async fn cancel_then_resume_at_period_end_from_the_portal() {
         emu.ok_get(&format!("/v1/subscriptions/{sub_id}")).await["cancel_at_period_end"],
         true
     );
-    let page = emu
-        .http
-        .get(portal["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = emu.page_text(portal["url"].as_str().unwrap()).await;
     assert!(page.contains("Renew plan"));
     post_form(&emu, &portal, "resume", &[("subscription", sub_id)]).await;
     assert_eq!(

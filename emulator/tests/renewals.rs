@@ -283,15 +283,7 @@ async fn trial_from_checkout_warns_then_charges_when_it_ends() {
         )
         .await;
     assert_eq!(session["amount_total"], 0);
-    let page = emu
-        .http
-        .get(session["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = emu.page_text(session["url"].as_str().unwrap()).await;
     assert!(page.contains("Free trial") && page.contains("14 days"));
     emu.pay_hosted(&session, "4242424242424242", &[]).await;
 

@@ -112,6 +112,18 @@ impl TestEmulator {
         body
     }
 
+    /// A hosted page's HTML, as a browser would fetch it.
+    pub async fn page_text(&self, url: &str) -> String {
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn control(&self, path: &str, body: Value) -> Value {
         let response = self
             .http
