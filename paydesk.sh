@@ -15,6 +15,9 @@ WASM_BINDGEN_VERSION=0.2.130
 # One cargo target directory outside the checkout, so every clone and CI run reuses it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/paydesk-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
+# CI builds each fresh clone at a new path, so incremental caches are never reused there and
+# only fill the disk (gigabytes per run).
+[ "${CI:-}" = true ] && export CARGO_INCREMENTAL=0
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
