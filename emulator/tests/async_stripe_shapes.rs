@@ -198,15 +198,9 @@ async fn failed_payment_and_setup_objects_match_async_stripe_types() {
         ))
         .await["data"][0]
         .clone();
-    let failing = emu
-        .ok_post(
-            "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
-            &[("customer", on_clock["id"].as_str().unwrap())],
-        )
-        .await;
-    emu.ok_post(
-        &format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap()),
-        &[("default_payment_method", failing["id"].as_str().unwrap())],
+    emu.make_card_fail(
+        on_clock["id"].as_str().unwrap(),
+        sub["id"].as_str().unwrap(),
     )
     .await;
     emu.ok_post(

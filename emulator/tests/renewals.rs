@@ -117,17 +117,7 @@ async fn failing_card_makes_renewal_past_due_then_retries_then_cancels() {
     let emu = spawn_emulator().await;
     let (clock, customer, sub) = subscribed_on_clock(&emu).await;
     let sub_id = sub["id"].as_str().unwrap();
-    let failing = emu
-        .ok_post(
-            "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
-            &[("customer", &customer)],
-        )
-        .await;
-    emu.ok_post(
-        &format!("/v1/subscriptions/{sub_id}"),
-        &[("default_payment_method", failing["id"].as_str().unwrap())],
-    )
-    .await;
+    emu.make_card_fail(&customer, sub_id).await;
 
     advance(&emu, &clock, 32 * DAY).await;
     let past_due = emu.ok_get(&format!("/v1/subscriptions/{sub_id}")).await;
@@ -164,17 +154,7 @@ async fn past_due_subscription_recovers_when_a_retry_succeeds() {
     let (clock, customer, sub) = subscribed_on_clock(&emu).await;
     let sub_id = sub["id"].as_str().unwrap();
     let good_pm = sub["default_payment_method"].as_str().unwrap().to_owned();
-    let failing = emu
-        .ok_post(
-            "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
-            &[("customer", &customer)],
-        )
-        .await;
-    emu.ok_post(
-        &format!("/v1/subscriptions/{sub_id}"),
-        &[("default_payment_method", failing["id"].as_str().unwrap())],
-    )
-    .await;
+    emu.make_card_fail(&customer, sub_id).await;
     advance(&emu, &clock, 32 * DAY).await;
     emu.ok_post(
         &format!("/v1/subscriptions/{sub_id}"),

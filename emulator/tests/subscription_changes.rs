@@ -237,17 +237,7 @@ async fn error_if_incomplete_with_a_failing_card_leaves_the_subscription_unchang
     let s = subscribed(&emu).await;
     let sub_id = s.sub["id"].as_str().unwrap();
     let customer = s.sub["customer"].as_str().unwrap();
-    let failing = emu
-        .ok_post(
-            "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
-            &[("customer", customer)],
-        )
-        .await;
-    emu.ok_post(
-        &format!("/v1/subscriptions/{sub_id}"),
-        &[("default_payment_method", failing["id"].as_str().unwrap())],
-    )
-    .await;
+    emu.make_card_fail(customer, sub_id).await;
     let pricier = price(&emu, &s.product, "2000", "month").await;
     let (status, body) = emu
         .post(

@@ -3,10 +3,8 @@
 use serde_json::{json, Value};
 
 use super::amounts::{period_boundary, tax_rate_for_customer};
-use super::invoices::{
-    amounts_for, create_invoice, describe, finalize_invoice, pay_invoice, InvoiceSpec, LineSpec,
-};
-use super::subscriptions::{current_period, plan_from_price, set_latest_invoice};
+use super::invoices::{amounts_for, describe, pay_invoice, InvoiceSpec, LineSpec};
+use super::subscriptions::{current_period, issue_subscription_invoice, plan_from_price};
 use crate::error::{ApiError, ApiResult};
 use crate::events::emit_updated;
 use crate::state::State;
@@ -284,9 +282,7 @@ fn invoice_lines_now(
         automatic_tax,
         metadata: json!({}),
     };
-    let invoice_id = create_invoice(state, &spec, base_url);
-    set_latest_invoice(state, sub_id, &invoice_id);
-    finalize_invoice(state, &invoice_id);
+    let invoice_id = issue_subscription_invoice(state, &spec, sub_id, base_url);
     let pm = sub["default_payment_method"]
         .as_str()
         .map(str::to_owned)

@@ -222,9 +222,7 @@ pub fn invoice_subscription_with(
         automatic_tax,
         metadata: json!({}),
     };
-    let invoice_id = create_invoice(state, &spec, base_url);
-    set_latest_invoice(state, sub_id, &invoice_id);
-    finalize_invoice(state, &invoice_id);
+    let invoice_id = issue_subscription_invoice(state, &spec, sub_id, base_url);
     let zero = state
         .invoices
         .get(&invoice_id)
@@ -245,10 +243,20 @@ pub fn invoice_subscription_with(
     pay_invoice(state, &invoice_id, payment_method.as_deref(), true)
 }
 
-pub(super) fn set_latest_invoice(state: &mut State, sub_id: &str, invoice_id: &str) {
+/// Creates and finalizes an invoice for `sub_id` and makes it the subscription's latest, as
+/// every billing of a subscription (first period, renewal, update) does.
+pub(super) fn issue_subscription_invoice(
+    state: &mut State,
+    spec: &InvoiceSpec<'_>,
+    sub_id: &str,
+    base_url: &str,
+) -> String {
+    let invoice_id = create_invoice(state, spec, base_url);
     if let Some(sub) = state.subscriptions.get_mut(sub_id) {
         sub["latest_invoice"] = json!(invoice_id);
     }
+    finalize_invoice(state, &invoice_id);
+    invoice_id
 }
 
 /// Sets a subscription's status and emits `customer.subscription.updated` when it changed.

@@ -112,6 +112,22 @@ impl TestEmulator {
         body
     }
 
+    /// Attaches a card whose every charge fails and makes it the subscription's default, so
+    /// its next renewal goes into dunning.
+    pub async fn make_card_fail(&self, customer: &str, sub_id: &str) {
+        let failing = self
+            .ok_post(
+                "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
+                &[("customer", customer)],
+            )
+            .await;
+        self.ok_post(
+            &format!("/v1/subscriptions/{sub_id}"),
+            &[("default_payment_method", failing["id"].as_str().unwrap())],
+        )
+        .await;
+    }
+
     /// A hosted page's HTML, as a browser would fetch it.
     pub async fn page_text(&self, url: &str) -> String {
         self.http
