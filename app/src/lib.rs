@@ -58,6 +58,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 >
                     <Route path=path!("") view=pages::admin::overview::Overview/>
+                    <Route path=path!("products") view=pages::admin::products::Products/>
+                    <Route
+                        path=path!("settings/stripe")
+                        view=pages::admin::settings_stripe::StripeSettings
+                    />
                 </ParentRoute>
                 <ParentRoute
                     path=path!("/billing")

@@ -1,10 +1,10 @@
 //! Typed configuration from the environment. Every variable is documented in `.env.example`.
 
+use app::server::billing::settings::StripeEnv;
+use app::model::{validate_key, KeyKind, StripeMode};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use std::net::SocketAddr;
-
-pub const DEFAULT_STRIPE_API_BASE: &str = "https://api.stripe.com";
 
 #[derive(Debug)]
 pub struct Config {
@@ -12,7 +12,8 @@ pub struct Config {
     pub database_url: Option<SecretString>,
     pub addr: SocketAddr,
     pub master_key: Option<MasterKey>,
-    pub stripe_api_base: String,
+    /// `STRIPE_*` overrides of the admin console's payment settings.
+    pub stripe: StripeEnv,
     /// The address users reach Paydesk at; its origin is the one mutations may come from.
     pub public_url: String,
     /// Where `cargo leptos build` put the site (WASM, JS, CSS).
@@ -82,10 +83,22 @@ impl Config {
         let master_key = lookup("PAYDESK_MASTER_KEY")
             .map(|raw| MasterKey::parse_base64(&raw))
             .transpose()?;
-        let stripe_api_base = lookup("STRIPE_API_BASE")
-            .map(|raw| parse_http_url("STRIPE_API_BASE", &raw))
-            .transpose()?
-            .unwrap_or_else(|| DEFAULT_STRIPE_API_BASE.to_owned());
+        let stripe = StripeEnv {
+            secret_key: lookup("STRIPE_SECRET_KEY")
+                .map(|raw| stripe_key("STRIPE_SECRET_KEY", &raw, KeyKind::Secret))
+                .transpose()?
+                .map(SecretString::from),
+            publishable_key: lookup("STRIPE_PUBLISHABLE_KEY")
+                .map(|raw| stripe_key("STRIPE_PUBLISHABLE_KEY", &raw, KeyKind::Publishable))
+                .transpose()?,
+            webhook_secret: lookup("STRIPE_WEBHOOK_SECRET")
+                .map(|raw| stripe_key("STRIPE_WEBHOOK_SECRET", &raw, KeyKind::WebhookSecret))
+                .transpose()?
+                .map(SecretString::from),
+            api_base: lookup("STRIPE_API_BASE")
+                .map(|raw| parse_http_url("STRIPE_API_BASE", &raw))
+                .transpose()?,
+        };
         let public_url = lookup("PAYDESK_PUBLIC_URL")
             .map(|raw| parse_http_url("PAYDESK_PUBLIC_URL", &raw))
             .transpose()?
@@ -94,7 +107,7 @@ impl Config {
             database_url: lookup("DATABASE_URL").map(SecretString::from),
             addr,
             master_key,
-            stripe_api_base,
+            stripe,
             public_url,
             site_root: lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
         })
@@ -119,6 +132,13 @@ impl Config {
     pub fn public_origin(&self) -> String {
         origin_of(&self.public_url)
     }
+}
+
+/// Checks a `STRIPE_*` key with the form's rules; the mode is the key's own, and a
+/// webhook secret is the same in either mode. Errors never echo the value.
+fn stripe_key(variable: &'static str, raw: &str, kind: KeyKind) -> Result<String, ConfigError> {
+    let mode = StripeMode::of_key(raw.trim()).unwrap_or_default();
+    validate_key(mode, kind, raw).map_err(|message| ConfigError::invalid(variable, message))
 }
 
 fn parse_http_url(variable: &'static str, raw: &str) -> Result<String, ConfigError> {
@@ -162,7 +182,7 @@ mod tests {
     fn defaults_serve_on_loopback_port_3000_against_real_stripe() {
         let c = config(&[]).expect("defaults are valid");
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.stripe_api_base, DEFAULT_STRIPE_API_BASE);
+        assert!(c.stripe.api_base.is_none() && c.stripe.secret_key.is_none());
         assert_eq!(c.public_origin(), "http://127.0.0.1:3000");
         assert!(c.require_database_url().is_err());
     }
@@ -180,6 +200,15 @@ mod tests {
     fn database_url_never_shows_in_debug_output() {
         let c = config(&[("DATABASE_URL", "postgres://u:hunter2@db/paydesk")]).expect("valid");
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn stripe_keys_from_the_environment_are_checked_and_never_echoed() {
+        let err = config(&[("STRIPE_SECRET_KEY", "pk_test_oops12345678")]).expect_err("refused");
+        assert!(err.to_string().starts_with("STRIPE_SECRET_KEY"));
+        assert!(!err.to_string().contains("oops"));
+        let c = config(&[("STRIPE_SECRET_KEY", "sk_live_abcdefgh1234")]).expect("valid");
+        assert!(!format!("{c:?}").contains("abcdefgh1234"));
     }
 
     #[test]

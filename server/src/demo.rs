@@ -1,6 +1,7 @@
 //! `paydesk demo`: a private database, demo accounts and plans, and the app, in one command.
 
 use crate::config::{Config, MasterKey};
+use crate::demo_stripe;
 use crate::embedded_pg::{Durability, PgCluster};
 use crate::startup::{self, Application};
 use anyhow::{Context, Result};
@@ -9,7 +10,7 @@ use app::server::accounts;
 use app::server::db::catalog::{insert_product_if_absent, NewPrice};
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
-use std::os::unix::fs::PermissionsExt;
+use std::net::SocketAddr;
 use std::path::Path;
 
 pub const ADMIN_EMAIL: &str = "admin@paydesk.test";
@@ -20,7 +21,7 @@ pub const MEMBERS: [(&str, &str); 2] = [
     ("Grace Hopper", "grace@paydesk.test"),
 ];
 
-pub async fn run(mut config: Config, data_dir: &Path) -> Result<()> {
+pub async fn run(mut config: Config, data_dir: &Path, emulator_addr: SocketAddr) -> Result<()> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("create {}", data_dir.display()))?;
     if config.master_key.is_none() {
         config.master_key = Some(demo_master_key(data_dir)?);
@@ -36,7 +37,7 @@ pub async fn run(mut config: Config, data_dir: &Path) -> Result<()> {
             Some(cluster)
         }
     };
-    let result = serve_demo(&config, cluster.as_ref()).await;
+    let result = serve_demo(&config, cluster.as_ref(), data_dir, emulator_addr).await;
     if let Some(cluster) = cluster {
         tokio::task::spawn_blocking(move || cluster.stop())
             .await?
@@ -45,7 +46,12 @@ pub async fn run(mut config: Config, data_dir: &Path) -> Result<()> {
     result
 }
 
-async fn serve_demo(config: &Config, cluster: Option<&PgCluster>) -> Result<()> {
+async fn serve_demo(
+    config: &Config,
+    cluster: Option<&PgCluster>,
+    data_dir: &Path,
+    emulator_addr: SocketAddr,
+) -> Result<()> {
     let url = match (cluster, &config.database_url) {
         (Some(cluster), _) => cluster.url("postgres"),
         (None, Some(url)) => url.expose_secret().to_owned(),
@@ -54,8 +60,19 @@ async fn serve_demo(config: &Config, cluster: Option<&PgCluster>) -> Result<()> 
     let pool = startup::connect(&url).await?;
     startup::migrate(&pool).await?;
     seed(&pool).await?;
+    let stripe = demo_stripe::start(data_dir, emulator_addr).await?;
     let app = Application::build(config, pool).await?;
+    let connected = demo_stripe::connect(app.state(), &stripe, data_dir).await?;
     println!("\nPaydesk demo is running at http://{}\n", app.local_addr());
+    if connected {
+        println!(
+            "  Stripe:  the built-in emulator at {} (test mode; key in {})",
+            stripe.base_url,
+            data_dir.join("stripe-emulator.key").display()
+        );
+    } else {
+        println!("  Stripe:  as configured in Settings > Payment platform (emulator idle at {})", stripe.base_url);
+    }
     println!("  admin:   {ADMIN_EMAIL} / {ADMIN_PASSWORD}");
     for (_, email) in MEMBERS {
         println!("  member:  {email} / {MEMBER_PASSWORD}");
@@ -109,12 +126,6 @@ pub async fn seed(pool: &PgPool) -> Result<()> {
 
 /// The demo's master key, made once and kept beside its data (readable by the owner only).
 fn demo_master_key(data_dir: &Path) -> Result<MasterKey> {
-    let path = data_dir.join("master.key");
-    if !path.exists() {
-        std::fs::write(&path, MasterKey::generate_base64())
-            .with_context(|| format!("write {}", path.display()))?;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    let encoded = std::fs::read_to_string(&path)?;
+    let encoded = demo_stripe::kept_secret(&data_dir.join("master.key"), MasterKey::generate_base64)?;
     Ok(MasterKey::parse_base64(&encoded)?)
 }

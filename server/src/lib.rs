@@ -1,7 +1,9 @@
 //! The `paydesk` server: configuration, start-up, plain HTTP routes, and the demo.
 
+pub mod chores;
 pub mod config;
 pub mod demo;
+mod demo_stripe;
 pub mod embedded_pg;
 mod health;
 mod origin;

@@ -3,8 +3,9 @@ use app::model::{EmailAddress, Password};
 use clap::{Parser, Subcommand};
 use paydesk::config::Config;
 use paydesk::startup::{self, Application};
-use paydesk::{demo, telemetry};
+use paydesk::{chores, demo, telemetry};
 use secrecy::ExposeSecret;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -25,6 +26,19 @@ enum Command {
     Demo {
         #[arg(long, default_value = ".paydesk")]
         data_dir: PathBuf,
+        /// Where the built-in Stripe emulator listens (any free port if this one is taken).
+        #[arg(long, default_value = "127.0.0.1:12111")]
+        emulator_addr: SocketAddr,
+    },
+    /// Stored secrets.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+    /// Talk to the configured Stripe account.
+    Stripe {
+        #[command(subcommand)]
+        command: StripeCommand,
     },
     /// Manage admin accounts.
     Admin {
@@ -42,6 +56,18 @@ enum AdminCommand {
         #[arg(long)]
         password: String,
     },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Re-encrypt stored Stripe secrets from PAYDESK_MASTER_KEY to PAYDESK_NEW_MASTER_KEY.
+    Rotate,
+}
+
+#[derive(Subcommand)]
+enum StripeCommand {
+    /// Link every Stripe product and price of the current mode into the catalog.
+    Import,
 }
 
 #[tokio::main]
@@ -64,7 +90,16 @@ async fn main() -> Result<()> {
             println!("Migrations applied.");
             Ok(())
         }
-        Command::Demo { data_dir } => demo::run(config, &data_dir).await,
+        Command::Demo {
+            data_dir,
+            emulator_addr,
+        } => demo::run(config, &data_dir, emulator_addr).await,
+        Command::Secrets {
+            command: SecretsCommand::Rotate,
+        } => chores::rotate_secrets(&config).await,
+        Command::Stripe {
+            command: StripeCommand::Import,
+        } => chores::stripe_import(&config).await,
         Command::Admin {
             command: AdminCommand::Create { email, password },
         } => {

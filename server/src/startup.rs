@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::health::healthz;
 use crate::origin::{refuse_cross_origin, OriginPolicy};
 use anyhow::{Context, Result};
+use app::server::crypto::SecretCipher;
 use app::server::AppState;
 use app::{shell, App};
 use axum::body::Body;
@@ -68,6 +69,7 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
 
 pub struct Application {
     listener: TcpListener,
+    state: AppState,
     router: Router,
     sessions: PostgresStore,
 }
@@ -84,17 +86,29 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
+        let master_key = config.require_master_key()?;
         let state = ServerState {
             leptos_options,
-            app: AppState { pool: pool.clone() },
+            app: AppState {
+                pool: pool.clone(),
+                cipher: SecretCipher::new(master_key.bytes()),
+                stripe_env: Arc::new(config.stripe.clone()),
+                public_url: Arc::from(config.public_url.as_str()),
+            },
         };
         let sessions = PostgresStore::new(pool);
+        let app_state = state.app.clone();
         let router = router(state, sessions.clone(), config);
         Ok(Self {
             listener,
+            state: app_state,
             router,
             sessions,
         })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     pub fn local_addr(&self) -> SocketAddr {

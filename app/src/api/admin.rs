@@ -20,13 +20,14 @@ pub async fn get_admin_overview() -> Result<AdminOverview, AppError> {
         async move {
             context::require_role(Role::Admin).await?;
             let state = context::app_state()?;
+            let mode = state.mode().await?;
             let counts = db::users::role_counts(&state.pool)
                 .await
                 .or_internal("count accounts")?;
             let newest_accounts = db::users::newest(&state.pool, 10)
                 .await
                 .or_internal("list newest accounts")?;
-            let products = db::catalog::list_products(&state.pool, super::CATALOG_MODE, false)
+            let products = db::catalog::list_products(&state.pool, &mode, false)
                 .await
                 .or_internal("list products")?;
             Ok(AdminOverview {

@@ -18,7 +18,8 @@ pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
         async move {
             let member = context::require_role(Role::Member).await?;
             let state = context::app_state()?;
-            let plans = db::catalog::list_products(&state.pool, super::CATALOG_MODE, true)
+            let mode = state.mode().await?;
+            let plans = db::catalog::list_products(&state.pool, &mode, true)
                 .await
                 .or_internal("list products")?;
             Ok(BillingOverview { member, plans })

@@ -4,7 +4,5 @@
 pub mod admin;
 pub mod auth;
 pub mod billing;
-
-/// The catalog mode shown until Stripe settings choose one (test, as a fresh install is).
-#[cfg(feature = "ssr")]
-const CATALOG_MODE: &str = "test";
+pub mod catalog;
+pub mod settings;

@@ -15,6 +15,8 @@ pub fn AdminShell() -> impl IntoView {
                     <a class="brand" href="/admin">"Paydesk"<span class="badge">"Console"</span></a>
                     <nav aria-label="Console">
                         <A href="/admin" exact=true>"Overview"</A>
+                        <A href="/admin/products">"Plans & products"</A>
+                        <A href="/admin/settings/stripe">"Payment platform"</A>
                     </nav>
                     <div class="whoami">
                         <span class="muted">{user.email}</span>

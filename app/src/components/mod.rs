@@ -3,6 +3,7 @@ pub mod auth;
 pub mod billing_shell;
 pub mod centered_card;
 pub mod error_view;
+pub mod form_fields;
 pub mod guard;
 pub mod product_table;
 pub mod status;

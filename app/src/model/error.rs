@@ -20,6 +20,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// Stripe refused or could not be reached; the text is safe to show (never a key).
+    #[error("{0}")]
+    Payment(String),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never reached our code (network down, malformed call).
@@ -56,6 +59,7 @@ impl AppError {
             Self::Validation { .. } => 422,
             Self::Conflict(_) => 409,
             Self::TooManyRequests(_) => 429,
+            Self::Payment(_) => 502,
             Self::Internal => 500,
             Self::Transport(_) => 400,
         }

@@ -3,9 +3,17 @@
 mod catalog;
 mod error;
 mod money;
+mod settings;
 mod user;
 
-pub use catalog::{PlanInterval, PriceSummary, ProductKind, ProductSummary};
+pub use catalog::{
+    ImportReport, PlanInterval, PriceDetail, PriceForm, PriceSummary, ProductDetail, ProductForm,
+    ProductKind, ProductSummary, ProductSync, SyncState,
+};
 pub use error::AppError;
 pub use money::{Currency, Money};
 pub use user::{CurrentUser, DisplayName, EmailAddress, MemberSummary, Password, Role, SignUp};
+pub use settings::{
+    mask_key, validate_key, ConnectionReport, KeyField, KeyKind, ModeKeys, RemoteProductSummary,
+    StripeMode, StripeSettingsForm, StripeSettingsView, TaxBehavior, WebhookRegistration,
+};

@@ -72,6 +72,49 @@ impl Money {
     }
 }
 
+impl Money {
+    /// Reads an amount as people type it ("29", "29.5", "1,299.00") into minor units of
+    /// `currency`, exactly: no floats, and no more decimals than the currency has.
+    pub fn parse_major(raw: &str, currency: Currency) -> Result<Self, String> {
+        let cleaned: String = raw.trim().chars().filter(|c| *c != ',' && *c != '_').collect();
+        let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+        let decimals = currency.decimals() as usize;
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || !(frac.is_empty() || digits(frac)) {
+            return Err(format!("'{}' is not an amount.", raw.trim()));
+        }
+        if frac.len() > decimals {
+            return Err(match decimals {
+                0 => format!("{} has no minor unit: give a whole amount.", currency.code().to_ascii_uppercase()),
+                d => format!("At most {d} decimals for {}.", currency.code().to_ascii_uppercase()),
+            });
+        }
+        let padded = format!("{whole}{frac:0<decimals$}");
+        let amount_minor: i64 = padded
+            .parse()
+            .map_err(|_| format!("'{}' is too large.", raw.trim()))?;
+        if amount_minor > 99_999_999 {
+            return Err("Stripe accepts at most 99,999,999 in minor units per price.".into());
+        }
+        Ok(Self::new(amount_minor, currency))
+    }
+
+    /// The amount without a symbol, as an input field shows it ("29.00", "500").
+    pub fn major_string(&self) -> String {
+        let decimals = self.currency.decimals();
+        if decimals == 0 {
+            return self.amount_minor.to_string();
+        }
+        let unit = 10i64.pow(decimals);
+        format!(
+            "{}.{:0width$}",
+            self.amount_minor / unit,
+            (self.amount_minor % unit).abs(),
+            width = decimals as usize
+        )
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let decimals = self.currency.decimals();
@@ -128,6 +171,41 @@ mod tests {
     #[test]
     fn negative_amounts_keep_their_sign_before_the_symbol() {
         assert_eq!(money(-250, "usd"), "-$2.50");
+    }
+
+    fn parse(raw: &str, code: &str) -> Result<i64, String> {
+        Money::parse_major(raw, Currency::parse(code).expect("valid code")).map(|m| m.amount_minor)
+    }
+
+    #[test]
+    fn typed_amounts_become_exact_minor_units() {
+        assert_eq!(parse("29", "usd"), Ok(2900));
+        assert_eq!(parse("29.5", "usd"), Ok(2950));
+        assert_eq!(parse("0.07", "eur"), Ok(7));
+        assert_eq!(parse("1,299.99", "usd"), Ok(129999));
+        assert_eq!(parse("500", "jpy"), Ok(500));
+        assert_eq!(parse("1.5", "kwd"), Ok(1500));
+    }
+
+    #[test]
+    fn bad_amounts_are_refused_with_a_reason() {
+        assert!(parse("", "usd").is_err());
+        assert!(parse("-5", "usd").is_err());
+        assert!(parse("1e3", "usd").is_err());
+        assert!(parse("9.999", "usd").is_err());
+        assert_eq!(
+            parse("500.5", "jpy"),
+            Err("JPY has no minor unit: give a whole amount.".into())
+        );
+        assert!(parse("100000000", "usd").is_err());
+    }
+
+    #[test]
+    fn major_strings_round_trip() {
+        for (raw, code) in [("29.00", "usd"), ("500", "jpy"), ("1.500", "kwd")] {
+            let c = Currency::parse(code).expect("valid code");
+            assert_eq!(Money::parse_major(raw, c).expect("valid").major_string(), raw);
+        }
     }
 
     #[test]

@@ -55,6 +55,12 @@ pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
     }
 }
 
+/// The signed-in admin and the app state: where every console server function starts.
+pub async fn require_admin() -> Result<(CurrentUser, AppState), AppError> {
+    let user = require_role(Role::Admin).await?;
+    Ok((user, app_state()?))
+}
+
 /// Starts a fresh session for `user`. The id is cycled so a session id planted before sign-in
 /// is worthless after it.
 pub async fn start_session(user: &CurrentUser) -> Result<(), AppError> {

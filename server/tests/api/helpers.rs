@@ -10,6 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 pub const ADMIN_EMAIL: &str = "root@example.com";
 pub const PASSWORD: &str = "a-long-enough-password";
+/// 32 bytes of 0x2a, base64.
+pub const TEST_MASTER_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 
 /// One cluster per test binary; each test gets its own database in it.
 fn cluster() -> &'static PgCluster {
@@ -58,6 +60,7 @@ pub async fn spawn_app_with_pool(pool: PgPool) -> TestApp {
     let config = Config::from_lookup(|name| match name {
         "PAYDESK_ADDR" => Some("127.0.0.1:0".into()),
         "PAYDESK_PUBLIC_URL" => Some("https://billing.example.com".into()),
+        "PAYDESK_MASTER_KEY" => Some(TEST_MASTER_KEY.into()),
         _ => None,
     })
     .expect("test config");

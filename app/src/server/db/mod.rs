@@ -1,5 +1,7 @@
 //! SQL only: free functions over a pool, every statement checked at compile time.
 
+pub mod audit;
 pub mod catalog;
 pub mod login_failures;
+pub mod settings;
 pub mod users;

@@ -1,0 +1,449 @@
+//! Settings > Payment platform: which Stripe account Paydesk uses, and how.
+//!
+//! Keys come from the form (secrets sealed with the master key) unless `STRIPE_*` environment
+//! variables override them. Secret values leave this module only inside a [`StripeApi`].
+
+use crate::model::{
+    mask_key, validate_key, AppError, ConnectionReport, KeyField, KeyKind, ModeKeys,
+    RemoteProductSummary, StripeMode, StripeSettingsForm, StripeSettingsView, TaxBehavior,
+    WebhookRegistration,
+};
+use crate::server::crypto::SecretCipher;
+use crate::server::db::audit::{self, Actor};
+use crate::server::db::settings::{self as db, KeyColumns, SettingsRow};
+use crate::server::error::OrInternal;
+use crate::server::stripe::{StripeApi, StripeFailure, HANDLED_EVENTS};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use sqlx::PgPool;
+
+pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
+pub const WEBHOOK_PATH: &str = "/api/stripe/webhook";
+
+/// `STRIPE_*` from the environment; each overrides the form for the mode its key belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct StripeEnv {
+    pub secret_key: Option<SecretString>,
+    pub publishable_key: Option<String>,
+    pub webhook_secret: Option<SecretString>,
+    pub api_base: Option<String>,
+}
+
+impl StripeEnv {
+    /// The mode the environment's keys are for: the secret key's, else the publishable key's.
+    fn mode(&self) -> Option<StripeMode> {
+        self.secret_key
+            .as_ref()
+            .and_then(|k| StripeMode::of_key(k.expose_secret()))
+            .or_else(|| self.publishable_key.as_deref().and_then(StripeMode::of_key))
+    }
+}
+
+/// What the settings rules need from the running server.
+#[derive(Debug, Clone)]
+pub struct SettingsContext<'a> {
+    pub pool: &'a PgPool,
+    pub cipher: &'a SecretCipher,
+    pub env: &'a StripeEnv,
+    pub public_url: &'a str,
+}
+
+fn column(mode: StripeMode, field: &str) -> String {
+    format!("{}_{field}", mode.as_str())
+}
+
+fn keys_of(row: &SettingsRow, mode: StripeMode) -> &KeyColumns {
+    match mode {
+        StripeMode::Test => &row.test,
+        StripeMode::Live => &row.live,
+    }
+}
+
+fn keys_of_mut(row: &mut SettingsRow, mode: StripeMode) -> &mut KeyColumns {
+    match mode {
+        StripeMode::Test => &mut row.test,
+        StripeMode::Live => &mut row.live,
+    }
+}
+
+impl SettingsContext<'_> {
+    pub async fn view(&self) -> Result<StripeSettingsView, AppError> {
+        let row = db::load(self.pool).await.or_internal("load stripe settings")?;
+        Ok(self.view_of(&row))
+    }
+
+    fn view_of(&self, row: &SettingsRow) -> StripeSettingsView {
+        let env_mode = self.env.mode();
+        let mode_keys = |mode: StripeMode| {
+            let stored = keys_of(row, mode);
+            let env = (env_mode == Some(mode)).then_some(self.env);
+            let field = |env_value: Option<String>, stored: Option<String>| match env_value {
+                Some(v) => KeyField {
+                    shown: Some(v),
+                    from_env: true,
+                },
+                None => KeyField {
+                    shown: stored,
+                    from_env: false,
+                },
+            };
+            ModeKeys {
+                publishable_key: field(
+                    env.and_then(|e| e.publishable_key.clone()),
+                    stored.publishable_key.clone(),
+                ),
+                secret_key: field(
+                    env.and_then(|e| e.secret_key.as_ref())
+                        .map(|k| mask_key(k.expose_secret())),
+                    stored.secret_key_hint.clone(),
+                ),
+                webhook_secret: field(
+                    env.and_then(|e| e.webhook_secret.as_ref())
+                        .map(|k| mask_key(k.expose_secret())),
+                    stored.webhook_secret_hint.clone(),
+                ),
+            }
+        };
+        StripeSettingsView {
+            enabled: row.enabled,
+            mode: StripeMode::parse(&row.mode).unwrap_or_default(),
+            test: mode_keys(StripeMode::Test),
+            live: mode_keys(StripeMode::Live),
+            automatic_tax: row.automatic_tax,
+            tax_id_collection: row.tax_id_collection,
+            use_stripe_invoice_pdf: row.use_stripe_invoice_pdf,
+            tax_behavior: TaxBehavior::parse(&row.tax_behavior).unwrap_or_default(),
+            api_base: self.api_base(row),
+            api_base_from_env: self.env.api_base.is_some(),
+            webhook_url: self.webhook_url(),
+            webhook_events: HANDLED_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+            updated_at: row.updated_at,
+        }
+    }
+
+    fn api_base(&self, row: &SettingsRow) -> String {
+        self.env
+            .api_base
+            .clone()
+            .or_else(|| row.api_base.clone())
+            .unwrap_or_else(|| DEFAULT_API_BASE.to_owned())
+    }
+
+    fn webhook_url(&self) -> String {
+        format!("{}{WEBHOOK_PATH}", self.public_url.trim_end_matches('/'))
+    }
+
+    /// Validates the whole form, then stores it and its audit row in one transaction. Any
+    /// invalid field fails the save and changes nothing.
+    pub async fn save(
+        &self,
+        actor: &Actor<'_>,
+        form: &StripeSettingsForm,
+    ) -> Result<StripeSettingsView, AppError> {
+        let mode = StripeMode::parse(&form.mode)
+            .ok_or_else(|| AppError::validation("mode", "Choose Test or Live."))?;
+        let tax_behavior = TaxBehavior::parse(&form.tax_behavior).ok_or_else(|| {
+            AppError::validation("tax_behavior", "Choose a tax billing behaviour.")
+        })?;
+        let api_base = parse_api_base(&form.api_base)?;
+
+        let mut tx = self.pool.begin().await.or_internal("begin settings save")?;
+        let old = db::load_for_update(&mut tx)
+            .await
+            .or_internal("load stripe settings")?;
+        let mut new = old.clone();
+        new.enabled = form.enabled;
+        new.mode = mode.as_str().to_owned();
+        new.automatic_tax = form.automatic_tax;
+        new.tax_id_collection = form.tax_id_collection;
+        new.use_stripe_invoice_pdf = form.use_stripe_invoice_pdf;
+        new.tax_behavior = tax_behavior.as_str().to_owned();
+        new.api_base = api_base;
+
+        let mut replaced = Vec::new();
+        for (slot, publishable, secret, webhook) in [
+            (
+                StripeMode::Test,
+                &form.test_publishable_key,
+                &form.test_secret_key,
+                &form.test_webhook_secret,
+            ),
+            (
+                StripeMode::Live,
+                &form.live_publishable_key,
+                &form.live_secret_key,
+                &form.live_webhook_secret,
+            ),
+        ] {
+            if !publishable.trim().is_empty() {
+                let key = validate_key(slot, KeyKind::Publishable, publishable)
+                    .map_err(|m| AppError::validation(&column(slot, "publishable_key"), m))?;
+                keys_of_mut(&mut new, slot).publishable_key = Some(key);
+            }
+            if !secret.trim().is_empty() {
+                let key = validate_key(slot, KeyKind::Secret, secret)
+                    .map_err(|m| AppError::validation(&column(slot, "secret_key"), m))?;
+                self.store_secret(&mut new, slot, "secret_key", &key)?;
+                replaced.push(column(slot, "secret_key"));
+            }
+            if !webhook.trim().is_empty() {
+                let key = validate_key(slot, KeyKind::WebhookSecret, webhook)
+                    .map_err(|m| AppError::validation(&column(slot, "webhook_secret"), m))?;
+                self.store_secret(&mut new, slot, "webhook_secret", &key)?;
+                replaced.push(column(slot, "webhook_secret"));
+            }
+        }
+        if new.enabled && !self.has_secret_key(&new, mode) {
+            return Err(AppError::validation(
+                &column(mode, "secret_key"),
+                format!(
+                    "Add a {} secret key before enabling payments in {} mode.",
+                    mode.as_str(),
+                    mode.as_str()
+                ),
+            ));
+        }
+
+        let mut changed = changed_fields(&old, &new);
+        changed.retain(|f| !replaced.contains(f));
+        changed.extend(replaced);
+        if !changed.is_empty() {
+            db::save(&mut *tx, &new).await.or_internal("save stripe settings")?;
+            audit::record(
+                &mut *tx,
+                actor,
+                "settings.stripe.updated",
+                "stripe_settings",
+                json!({ "fields": changed }),
+            )
+            .await
+            .or_internal("audit settings change")?;
+        }
+        tx.commit().await.or_internal("commit settings save")?;
+        let saved = db::load(self.pool).await.or_internal("reload stripe settings")?;
+        Ok(self.view_of(&saved))
+    }
+
+    fn store_secret(
+        &self,
+        row: &mut SettingsRow,
+        mode: StripeMode,
+        field: &str,
+        value: &str,
+    ) -> Result<(), AppError> {
+        let secret = SecretString::from(value.to_owned());
+        let sealed = self
+            .cipher
+            .seal(&column(mode, field), &secret)
+            .or_internal("encrypt secret")?;
+        let hint = Some(mask_key(value));
+        let keys = keys_of_mut(row, mode);
+        if field == "secret_key" {
+            keys.secret_key = Some(sealed);
+            keys.secret_key_hint = hint;
+        } else {
+            keys.webhook_secret = Some(sealed);
+            keys.webhook_secret_hint = hint;
+        }
+        Ok(())
+    }
+
+    fn has_secret_key(&self, row: &SettingsRow, mode: StripeMode) -> bool {
+        self.env.mode() == Some(mode) && self.env.secret_key.is_some()
+            || keys_of(row, mode).secret_key.is_some()
+    }
+
+    /// The secret key for `mode`: the environment's, else the stored one, decrypted.
+    fn secret_key(&self, row: &SettingsRow, mode: StripeMode) -> Result<SecretString, AppError> {
+        if self.env.mode() == Some(mode) {
+            if let Some(key) = &self.env.secret_key {
+                return Ok(key.clone());
+            }
+        }
+        let sealed = keys_of(row, mode).secret_key.as_ref().ok_or_else(|| {
+            AppError::Conflict(format!(
+                "No {} secret key yet: add one under Settings > Payment platform.",
+                mode.as_str()
+            ))
+        })?;
+        self.cipher
+            .open(&column(mode, "secret_key"), sealed)
+            .or_internal("decrypt secret key")
+    }
+
+    /// The webhook signing secret for `mode`, if any.
+    pub async fn webhook_secret(&self, mode: StripeMode) -> Result<Option<SecretString>, AppError> {
+        if self.env.mode() == Some(mode) {
+            if let Some(secret) = &self.env.webhook_secret {
+                return Ok(Some(secret.clone()));
+            }
+        }
+        let row = db::load(self.pool).await.or_internal("load stripe settings")?;
+        keys_of(&row, mode)
+            .webhook_secret
+            .as_ref()
+            .map(|sealed| {
+                self.cipher
+                    .open(&column(mode, "webhook_secret"), sealed)
+                    .or_internal("decrypt webhook secret")
+            })
+            .transpose()
+    }
+
+    /// A Stripe client for the selected mode.
+    pub async fn stripe(&self) -> Result<StripeApi, AppError> {
+        let row = db::load(self.pool).await.or_internal("load stripe settings")?;
+        let mode = StripeMode::parse(&row.mode).unwrap_or_default();
+        let key = self.secret_key(&row, mode)?;
+        if StripeMode::of_key(key.expose_secret()) != Some(mode) {
+            return Err(AppError::Payment(format!(
+                "The secret key in use is not a {} key: Stripe would act on the wrong data.",
+                mode.as_str()
+            )));
+        }
+        StripeApi::new(&self.api_base(&row), &key).map_err(payment_error)
+    }
+
+    /// "Verify connection": calls Stripe with the selected mode's key and lists its products.
+    pub async fn verify(&self) -> Result<ConnectionReport, AppError> {
+        let api = self.stripe().await?;
+        let products = api.list_products().await.map_err(payment_error)?;
+        Ok(ConnectionReport {
+            mode: api.mode(),
+            api_base: api.api_base().to_owned(),
+            products: products
+                .into_iter()
+                .map(|p| RemoteProductSummary {
+                    id: p.id,
+                    name: p.name,
+                    active: p.active,
+                })
+                .collect(),
+        })
+    }
+
+    /// Creates the webhook endpoint in Stripe and stores its secret for the selected mode.
+    pub async fn register_webhook(
+        &self,
+        actor: &Actor<'_>,
+    ) -> Result<WebhookRegistration, AppError> {
+        let api = self.stripe().await?;
+        let url = self.webhook_url();
+        let (endpoint_id, secret) = api
+            .create_webhook_endpoint(&url)
+            .await
+            .map_err(payment_error)?;
+        let mode = api.mode();
+        let mut tx = self.pool.begin().await.or_internal("begin webhook save")?;
+        let mut row = db::load_for_update(&mut tx)
+            .await
+            .or_internal("load stripe settings")?;
+        self.store_secret(&mut row, mode, "webhook_secret", secret.expose_secret())?;
+        db::save(&mut *tx, &row).await.or_internal("save webhook secret")?;
+        audit::record(
+            &mut *tx,
+            actor,
+            "settings.stripe.webhook_registered",
+            &endpoint_id,
+            json!({ "fields": [column(mode, "webhook_secret")], "url": url }),
+        )
+        .await
+        .or_internal("audit webhook registration")?;
+        tx.commit().await.or_internal("commit webhook save")?;
+        Ok(WebhookRegistration {
+            endpoint_id,
+            url,
+            events: HANDLED_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+            secret_hint: mask_key(secret.expose_secret()),
+        })
+    }
+}
+
+pub fn payment_error(failure: StripeFailure) -> AppError {
+    AppError::Payment(failure.to_string())
+}
+
+fn parse_api_base(raw: &str) -> Result<Option<String>, AppError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    if trimmed.is_empty() || trimmed == DEFAULT_API_BASE {
+        return Ok(None);
+    }
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match host {
+        Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => {
+            Ok(Some(trimmed.to_owned()))
+        }
+        _ => Err(AppError::validation(
+            "api_base",
+            "The API base URL must start with https:// (or http:// for a local emulator).",
+        )),
+    }
+}
+
+/// Names of the non-secret fields that differ, for the audit log.
+fn changed_fields(old: &SettingsRow, new: &SettingsRow) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut check = |name: &str, differs: bool| {
+        if differs {
+            out.push(name.to_owned());
+        }
+    };
+    check("enabled", old.enabled != new.enabled);
+    check("mode", old.mode != new.mode);
+    check(
+        "test_publishable_key",
+        old.test.publishable_key != new.test.publishable_key,
+    );
+    check(
+        "live_publishable_key",
+        old.live.publishable_key != new.live.publishable_key,
+    );
+    check("automatic_tax", old.automatic_tax != new.automatic_tax);
+    check(
+        "tax_id_collection",
+        old.tax_id_collection != new.tax_id_collection,
+    );
+    check(
+        "use_stripe_invoice_pdf",
+        old.use_stripe_invoice_pdf != new.use_stripe_invoice_pdf,
+    );
+    check("tax_behavior", old.tax_behavior != new.tax_behavior);
+    check("api_base", old.api_base != new.api_base);
+    out
+}
+
+/// Re-encrypts every stored secret from `old` to `new` in one transaction, for
+/// `paydesk secrets rotate`. Returns how many secrets were re-encrypted.
+pub async fn rotate_master_key(
+    pool: &PgPool,
+    old: &SecretCipher,
+    new: &SecretCipher,
+) -> Result<usize, AppError> {
+    let mut tx = pool.begin().await.or_internal("begin key rotation")?;
+    let mut row = db::load_for_update(&mut tx)
+        .await
+        .or_internal("load stripe settings")?;
+    let mut count = 0;
+    for mode in [StripeMode::Test, StripeMode::Live] {
+        let keys = keys_of_mut(&mut row, mode);
+        for (field, slot) in [
+            ("secret_key", &mut keys.secret_key),
+            ("webhook_secret", &mut keys.webhook_secret),
+        ] {
+            if let Some(sealed) = slot.as_ref() {
+                let name = column(mode, field);
+                let plain = old.open(&name, sealed).map_err(|e| {
+                    tracing::error!(column = %name, "{e}");
+                    AppError::Conflict(format!("{name}: {e}"))
+                })?;
+                *slot = Some(new.seal(&name, &plain).or_internal("re-encrypt secret")?);
+                count += 1;
+            }
+        }
+    }
+    db::save(&mut *tx, &row).await.or_internal("save re-encrypted secrets")?;
+    tx.commit().await.or_internal("commit key rotation")?;
+    Ok(count)
+}

@@ -1,0 +1,146 @@
+//! The one place that talks to Stripe, through async-stripe. Everything else sees plain
+//! Paydesk types and [`StripeFailure`], never async-stripe's.
+//!
+//! There is deliberately no trait to mock this with: tests point the base URL at the Stripe
+//! emulator, so the real client and real HTTP are what gets tested.
+
+mod catalog;
+
+pub use catalog::{RemotePrice, RemoteProduct, ProductPush, PricePush};
+
+use crate::model::StripeMode;
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
+use stripe::{Client, ClientBuilder, StripeError};
+
+/// Every event type Paydesk's webhook handler acts on; the endpoint is registered for these.
+pub const HANDLED_EVENTS: &[&str] = &[
+    "checkout.session.completed",
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.payment_failed",
+    "invoice.payment_action_required",
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_method.attached",
+    "payment_method.detached",
+    "payment_method.automatically_updated",
+    "charge.refunded",
+    "product.created",
+    "product.updated",
+    "product.deleted",
+    "price.created",
+    "price.updated",
+    "price.deleted",
+];
+
+/// How long one call to Stripe may take before Paydesk gives up on it.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Why a call to Stripe failed, in words an admin can act on. Never contains a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StripeFailure {
+    #[error("Stripe rejected the secret key: {0}")]
+    Authentication(String),
+    #[error("Could not reach Stripe at {api_base}: {detail}")]
+    Network { api_base: String, detail: String },
+    #[error("Stripe refused the request: {0}")]
+    Rejected(String),
+    #[error("Stripe has no {0}.")]
+    NotFound(String),
+    #[error("Stripe's answer could not be read: {0}")]
+    Unexpected(String),
+}
+
+/// A Stripe client for one account and mode.
+#[derive(Clone)]
+pub struct StripeApi {
+    client: Client,
+    api_base: String,
+    mode: StripeMode,
+}
+
+impl StripeApi {
+    pub fn new(api_base: &str, secret_key: &SecretString) -> Result<Self, StripeFailure> {
+        let key = secret_key.expose_secret();
+        let mode = StripeMode::of_key(key).ok_or_else(|| {
+            StripeFailure::Authentication("the key is neither a test nor a live key".into())
+        })?;
+        let client = ClientBuilder::new(key)
+            .url(format!("{}/", api_base.trim_end_matches('/')))
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| StripeFailure::Unexpected(e.to_string()))?;
+        Ok(Self {
+            client,
+            api_base: api_base.to_owned(),
+            mode,
+        })
+    }
+
+    /// The mode of the key this client uses.
+    pub fn mode(&self) -> StripeMode {
+        self.mode
+    }
+
+    pub fn api_base(&self) -> &str {
+        &self.api_base
+    }
+
+    /// Creates a webhook endpoint for every event Paydesk handles, pinned to the API version
+    /// of Paydesk's client, and returns its id and signing secret.
+    pub async fn create_webhook_endpoint(
+        &self,
+        url: &str,
+    ) -> Result<(String, SecretString), StripeFailure> {
+        use stripe_misc::webhook_endpoint::{
+            CreateWebhookEndpoint, CreateWebhookEndpointEnabledEvents,
+        };
+        let events: Vec<CreateWebhookEndpointEnabledEvents> = HANDLED_EVENTS
+            .iter()
+            .map(|e| e.parse().unwrap_or(CreateWebhookEndpointEnabledEvents::All))
+            .collect();
+        let endpoint = CreateWebhookEndpoint::new(events, url)
+            .api_version(stripe_shared::version::VERSION)
+            .description("Paydesk")
+            .send(&self.client)
+            .await
+            .map_err(|e| self.failure(e, "webhook endpoint"))?;
+        let secret = endpoint.secret.ok_or_else(|| {
+            StripeFailure::Unexpected("the new webhook endpoint came without a secret".into())
+        })?;
+        Ok((endpoint.id.to_string(), SecretString::from(secret)))
+    }
+
+    fn failure(&self, err: StripeError, what: &str) -> StripeFailure {
+        match err {
+            StripeError::Stripe(api, status) => {
+                let message = api.message.clone().unwrap_or_else(|| format!("HTTP {status}"));
+                match status {
+                    401 | 403 => StripeFailure::Authentication(message),
+                    404 => StripeFailure::NotFound(what.to_owned()),
+                    _ => StripeFailure::Rejected(message),
+                }
+            }
+            StripeError::ClientError(detail) => StripeFailure::Network {
+                api_base: self.api_base.clone(),
+                detail,
+            },
+            StripeError::Timeout => StripeFailure::Network {
+                api_base: self.api_base.clone(),
+                detail: format!("no answer within {} seconds", REQUEST_TIMEOUT.as_secs()),
+            },
+            StripeError::JSONDeserialize(detail) | StripeError::ConfigError(detail) => {
+                StripeFailure::Unexpected(detail)
+            }
+        }
+    }
+}
