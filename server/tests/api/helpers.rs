@@ -57,11 +57,20 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with_pool(pool: PgPool) -> TestApp {
+    spawn_app_with_env(pool, &[]).await
+}
+
+/// An app whose environment also has `env` (e.g. `STRIPE_SECRET_KEY`).
+pub async fn spawn_app_with_env(pool: PgPool, env: &[(&str, &str)]) -> TestApp {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let config = Config::from_lookup(|name| match name {
         "PAYDESK_ADDR" => Some("127.0.0.1:0".into()),
         "PAYDESK_PUBLIC_URL" => Some("https://billing.example.com".into()),
         "PAYDESK_MASTER_KEY" => Some(TEST_MASTER_KEY.into()),
-        _ => None,
+        other => env.iter().find(|(k, _)| k == other).map(|(_, v)| v.clone()),
     })
     .expect("test config");
     let app = Application::build(&config, pool.clone())
@@ -91,6 +100,25 @@ pub struct Answer<T> {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Result<T, AppError>,
+    /// The body as sent, for checks that no secret ever leaves the server.
+    pub raw: String,
+}
+
+impl<T: std::fmt::Debug> Answer<T> {
+    /// The successful body, or a panic naming what came back instead.
+    pub fn ok(self) -> T {
+        match self.body {
+            Ok(body) => body,
+            Err(e) => panic!("expected success, got {}: {e:?}", self.status),
+        }
+    }
+
+    pub fn err(self) -> AppError {
+        match self.body {
+            Err(e) => e,
+            Ok(body) => panic!("expected an error, got {}: {body:?}", self.status),
+        }
+    }
 }
 
 impl TestApp {
@@ -142,6 +170,7 @@ impl TestApp {
             status,
             headers,
             body,
+            raw: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
 
@@ -180,4 +209,72 @@ impl TestApp {
             .await
             .expect("count users")
     }
+}
+
+/// The Stripe emulator on a free port, accepting its default test key.
+pub async fn spawn_emulator() -> stripe_emulator::Running {
+    stripe_emulator::spawn(
+        stripe_emulator::EmulatorConfig::default(),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("start the Stripe emulator")
+}
+
+/// The settings form's fields, test mode, pointed at `api_base` with `secret_key`.
+pub fn settings_form<'a>(api_base: &'a str, secret_key: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("form[enabled]", "true"),
+        ("form[mode]", "test"),
+        ("form[test_publishable_key]", "pk_test_emulator12345678"),
+        ("form[test_secret_key]", secret_key),
+        ("form[automatic_tax]", "false"),
+        ("form[tax_id_collection]", "false"),
+        ("form[use_stripe_invoice_pdf]", "false"),
+        ("form[tax_behavior]", "bypass"),
+        ("form[api_base]", api_base),
+    ]
+}
+
+/// An app with a signed-in admin whose test mode talks to a fresh emulator.
+pub async fn spawn_app_with_stripe() -> (TestApp, stripe_emulator::Running) {
+    let emulator = spawn_emulator().await;
+    let app = spawn_app().await;
+    app.create_admin().await;
+    app.log_in(ADMIN_EMAIL, PASSWORD).await.ok();
+    let form = settings_form(&emulator.base_url, emulator.emulator.secret_key());
+    app.call::<serde_json::Value>("settings/stripe/save", &form)
+        .await
+        .ok();
+    (app, emulator)
+}
+
+/// Reads Stripe objects straight from the emulator, as a second opinion on what Paydesk did.
+pub async fn stripe_get(emulator: &stripe_emulator::Running, path: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!("{}{path}", emulator.base_url))
+        .bearer_auth(emulator.emulator.secret_key())
+        .send()
+        .await
+        .expect("emulator request")
+        .json()
+        .await
+        .expect("emulator json")
+}
+
+pub async fn stripe_post(
+    emulator: &stripe_emulator::Running,
+    path: &str,
+    form: &[(&str, &str)],
+) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("{}{path}", emulator.base_url))
+        .bearer_auth(emulator.emulator.secret_key())
+        .form(form)
+        .send()
+        .await
+        .expect("emulator request")
+        .json()
+        .await
+        .expect("emulator json")
 }

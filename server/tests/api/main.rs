@@ -1,6 +1,8 @@
 //! Integration tests: the whole app on port 0 against a fresh database in a throwaway cluster.
 
 mod accounts;
+mod catalog;
 mod helpers;
 mod pages;
 mod security;
+mod settings;

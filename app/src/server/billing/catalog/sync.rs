@@ -227,13 +227,16 @@ pub fn differences(
             ));
         }
     }
-    let want_default = default_price(local).and_then(|p| p.stripe_price_id.clone());
-    if want_default.is_some() && remote.default_price != want_default {
-        out.push(format!(
-            "Default price: Paydesk wants {}, Stripe has {}",
-            want_default.unwrap_or_default(),
-            remote.default_price.clone().unwrap_or_else(|| "none".into())
-        ));
+    // Stripe's default price only matters when it points at a price Paydesk no longer sells.
+    if let Some(default) = &remote.default_price {
+        let sold = local
+            .active_prices()
+            .any(|p| p.stripe_price_id.as_deref() == Some(default.as_str()));
+        if !sold {
+            out.push(format!(
+                "Default price: Stripe shows {default}, which Paydesk does not sell"
+            ));
+        }
     }
     out
 }
