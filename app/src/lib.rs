@@ -1,4 +1,5 @@
 //! Paydesk's leptos app: built for the browser with `hydrate` and for the server with `ssr`.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;

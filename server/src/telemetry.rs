@@ -4,7 +4,7 @@ use tracing_subscriber::EnvFilter;
 /// default: they are where ids and statements would otherwise show up.
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_sessions=warn,sqlx=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_sessions=warn,sqlx=warn,stripe=error"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

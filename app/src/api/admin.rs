@@ -13,13 +13,11 @@ pub struct AdminOverview {
 
 #[server(prefix = "/rpc", endpoint = "admin/overview")]
 pub async fn get_admin_overview() -> Result<AdminOverview, AppError> {
-    use crate::model::Role;
     use crate::server::error::OrInternal;
     use crate::server::{context, db};
     context::respond(
         async move {
-            context::require_role(Role::Admin).await?;
-            let state = context::app_state()?;
+            let (_, state) = context::require_admin().await?;
             let mode = state.mode().await?;
             let counts = db::users::role_counts(&state.pool)
                 .await

@@ -16,8 +16,8 @@ pub async fn get_billing_overview() -> Result<BillingOverview, AppError> {
     use crate::server::{context, db};
     context::respond(
         async move {
-            let member = context::require_role(Role::Member).await?;
             let state = context::app_state()?;
+            let member = context::require_role(Role::Member).await?;
             let mode = state.mode().await?;
             let plans = db::catalog::list_products(&state.pool, &mode, true)
                 .await

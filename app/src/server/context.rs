@@ -28,6 +28,9 @@ pub async fn session() -> Result<Session, AppError> {
 /// The signed-in user, read fresh from the database so a removed account or a changed role
 /// takes effect on the next request.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    // Context is read before the first await: during server rendering a resource's future
+    // can outlive the owner that provided it.
+    let state = app_state()?;
     let session = session().await?;
     let Some(id) = session
         .get::<Uuid>(USER_ID_KEY)
@@ -36,7 +39,6 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     else {
         return Ok(None);
     };
-    let state = app_state()?;
     db::users::find(&state.pool, id)
         .await
         .or_internal("load session user")
@@ -57,8 +59,9 @@ pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
 
 /// The signed-in admin and the app state: where every console server function starts.
 pub async fn require_admin() -> Result<(CurrentUser, AppState), AppError> {
+    let state = app_state()?;
     let user = require_role(Role::Admin).await?;
-    Ok((user, app_state()?))
+    Ok((user, state))
 }
 
 /// Starts a fresh session for `user`. The id is cycled so a session id planted before sign-in

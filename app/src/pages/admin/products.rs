@@ -111,34 +111,46 @@ fn ProductRows(
                 <tr><th>"Product"</th><th>"Prices"</th><th>"Stripe"</th><th></th></tr>
             </thead>
             <tbody>
-                {products.into_iter().map(|p| {
-                    let id = p.id;
-                    let active = p.active;
-                    let for_edit = p.clone();
-                    view! {
-                        <tr data-product=p.name.clone() class:archived=!active>
-                            <td>
-                                <strong>{p.name.clone()}</strong>
-                                " "<span class="badge">{p.kind.label()}</span>
-                                {(!active).then(|| view! { " "<span class="badge muted">"Archived"</span> })}
-                                <br/><span class="muted">{p.description.clone()}</span>
-                                {p.stripe_product_id.clone().map(|s| view! { <br/><code class="muted">{s}</code> })}
-                            </td>
-                            <td><PriceList prices=p.prices.clone()/></td>
-                            <td class="sync-cell"><SyncBadge id sync push/></td>
-                            <td class="row-actions">
-                                <button class="link-button" on:click=move |_| editing.set(Editing::Product(Box::new(for_edit.clone())))>"Edit"</button>
-                                <button class="link-button" on:click=move |_| { archive.dispatch(SetProductArchived { id, archived: active }); }>
-                                    {if active { "Archive" } else { "Restore" }}
-                                </button>
-                            </td>
-                        </tr>
-                    }
+                {products.into_iter().map(|product| view! {
+                    <ProductRow product sync push archive editing/>
                 }).collect_view()}
             </tbody>
         </table>
     }
     .into_any()
+}
+
+#[component]
+fn ProductRow(
+    product: ProductDetail,
+    sync: Resource<Result<Vec<ProductSync>, crate::model::AppError>>,
+    push: ServerAction<PushProduct>,
+    archive: ServerAction<SetProductArchived>,
+    editing: RwSignal<Editing>,
+) -> impl IntoView {
+    let p = product;
+    let id = p.id;
+    let active = p.active;
+    let for_edit = p.clone();
+    view! {
+        <tr data-product=p.name.clone() class:archived=!active>
+            <td>
+                <strong>{p.name.clone()}</strong>
+                " "<span class="badge">{p.kind.label()}</span>
+                {(!active).then(|| view! { " "<span class="badge muted">"Archived"</span> })}
+                <br/><span class="muted">{p.description.clone()}</span>
+                {p.stripe_product_id.clone().map(|s| view! { <br/><code class="muted">{s}</code> })}
+            </td>
+            <td><PriceList prices=p.prices.clone()/></td>
+            <td class="sync-cell"><SyncBadge id sync push/></td>
+            <td class="row-actions">
+                <button class="link-button" on:click=move |_| editing.set(Editing::Product(Box::new(for_edit.clone())))>"Edit"</button>
+                <button class="link-button" on:click=move |_| { archive.dispatch(SetProductArchived { id, archived: active }); }>
+                    {if active { "Archive" } else { "Restore" }}
+                </button>
+            </td>
+        </tr>
+    }
 }
 
 #[component]

@@ -167,12 +167,12 @@ fn KeyInput(
         let placeholder = placeholder.clone();
         if key.from_env {
             return view! {
-                <span class="hint">{format!("{} (set by {env_var} in the environment)", key.shown.clone().unwrap_or_default())}</span>
+                <span class="hint" id=field>{format!("{} (set by {env_var} in the environment)", key.shown.clone().unwrap_or_default())}</span>
             }.into_any();
         }
         if !secret {
             return view! {
-                <input type="text" name=name placeholder=placeholder value=key.shown.clone().unwrap_or_default() autocomplete="off"/>
+                <input type="text" id=field name=name placeholder=placeholder value=key.shown.clone().unwrap_or_default() autocomplete="off"/>
             }.into_any();
         }
         let hint = key.shown.clone();
@@ -182,22 +182,28 @@ fn KeyInput(
                 <Show
                     when=move || replacing.get()
                     fallback=move || view! {
-                        <button type="button" class="link-button" on:click=move |_| replacing.set(true)>
+                        <button
+                            type="button"
+                            class="link-button"
+                            aria-label=format!("Replace {}", label.to_lowercase())
+                            on:click=move |_| replacing.set(true)
+                        >
                             "Replace"
                         </button>
                     }
                 >
-                    <input type="password" name=name.clone() placeholder=placeholder.clone() autocomplete="off"/>
+                    <input type="password" id=field name=name.clone() placeholder=placeholder.clone() autocomplete="off"/>
                 </Show>
             </span>
         }.into_any()
     };
+    // A <div>, not a wrapping <label>: the label must name the input, not the Replace button.
     view! {
-        <label>
-            {label}
+        <div class="field">
+            <label for=field>{label}</label>
             {input}
-        </label>
-        <FieldError error field/>
+            <FieldError error field/>
+        </div>
     }
 }
 
