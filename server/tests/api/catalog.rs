@@ -249,3 +249,25 @@ async fn one_price_can_be_linked_by_its_id() {
     .expect("count");
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn switching_mode_shows_that_modes_catalog_only() {
+    let (app, emulator) = spawn_app_with_stripe().await;
+    save_plan(&app, None, "29", "290").await;
+    let mut form = crate::helpers::settings_form(&emulator.base_url, "");
+    for field in form.iter_mut() {
+        match field.0 {
+            "form[mode]" => field.1 = "live",
+            "form[enabled]" => field.1 = "false",
+            _ => {}
+        }
+    }
+    app.call::<Value>("settings/stripe/save", &form).await.ok();
+    let live: app::api::catalog::CatalogView = app.call("catalog/list", &[]).await.ok();
+    assert_eq!(live.mode, app::model::StripeMode::Live);
+    assert!(live.products.is_empty());
+    let visible = app::server::db::catalog::list_products(&app.pool, "live", true)
+        .await
+        .expect("list");
+    assert!(visible.is_empty());
+}

@@ -402,3 +402,95 @@ async fn import_product(
     Ok(())
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Currency, Money, PlanInterval};
+
+    fn local() -> ProductDetail {
+        ProductDetail {
+            id: Uuid::nil(),
+            kind: ProductKind::Plan,
+            name: "Pro".into(),
+            description: String::new(),
+            image_url: String::new(),
+            active: true,
+            stripe_product_id: Some("prod_1".into()),
+            metadata: BTreeMap::new(),
+            prices: vec![PriceDetail {
+                id: Uuid::nil(),
+                amount: Money::new(2900, Currency::parse("usd").expect("usd")),
+                interval: Some(PlanInterval::Month),
+                interval_count: 1,
+                active: true,
+                stripe_price_id: Some("price_1".into()),
+            }],
+            synced_at: None,
+        }
+    }
+
+    fn remote() -> (RemoteProduct, Vec<RemotePrice>) {
+        (
+            RemoteProduct {
+                id: "prod_1".into(),
+                name: "Pro".into(),
+                description: String::new(),
+                image_url: String::new(),
+                active: true,
+                metadata: BTreeMap::new(),
+                default_price: Some("price_1".into()),
+            },
+            vec![RemotePrice {
+                id: "price_1".into(),
+                product_id: "prod_1".into(),
+                currency: "usd".into(),
+                unit_amount: Some(2900),
+                interval: Some(PlanInterval::Month),
+                interval_count: 1,
+                unsupported_interval: None,
+                active: true,
+                lookup_key: None,
+            }],
+        )
+    }
+
+    #[test]
+    fn identical_products_have_no_differences() {
+        let (product, prices) = remote();
+        assert!(differences(&local(), &product, &prices).is_empty());
+    }
+
+    #[test]
+    fn each_kind_of_drift_is_named() {
+        let (mut product, mut prices) = remote();
+        product.name = "Pro!".into();
+        product.active = false;
+        product.metadata.insert("k".into(), "v".into());
+        prices[0].active = false;
+        let mut extra = prices[0].clone();
+        extra.id = "price_2".into();
+        extra.active = true;
+        prices.push(extra);
+        product.default_price = Some("price_2".into());
+        let diffs = differences(&local(), &product, &prices);
+        let expected = [
+            "Name: Paydesk has \"Pro\", Stripe has \"Pro!\"",
+            "Status: Paydesk has \"active\", Stripe has \"archived\"",
+            "Metadata: Paydesk has none, Stripe has k=v",
+            "Price price_1 is archived in Stripe but active in Paydesk",
+            "Stripe has an active price Paydesk does not: price_2 (fix archives it; import links it)",
+            "Default price: Stripe shows price_2, which Paydesk does not sell",
+        ];
+        assert_eq!(diffs, expected);
+    }
+
+    #[test]
+    fn a_price_missing_from_stripe_is_reported() {
+        let mut product = local();
+        product.prices[0].stripe_price_id = None;
+        let (remote_product, _) = remote();
+        let diffs = differences(&product, &remote_product, &[]);
+        assert!(diffs.contains(&"Price $29.00 is not in Stripe yet".to_owned()), "{diffs:?}");
+    }
+}
