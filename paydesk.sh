@@ -2,7 +2,9 @@
 # Paydesk's one entry point.
 #   ./paydesk.sh demo    install what is missing, build, and run the demo on http://127.0.0.1:3000
 #   ./paydesk.sh test    install what is missing, then every check: fmt, clippy (ssr and hydrate),
-#                        Rust unit and integration tests, Playwright end to end
+#                        Rust unit and integration tests, Playwright end to end (Paydesk and the
+#                        stripe-emulator's hosted Checkout), the emulator's webhook signatures
+#                        verified by Stripe's Python library
 #   ./paydesk.sh sqlx-prepare   refresh .sqlx/ (compile-time query data) after changing SQL
 set -euo pipefail
 
@@ -12,6 +14,11 @@ cd "$ROOT"
 # Pinned tools (see docs/building.md for why these versions).
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130
+# PyPI `stripe`, which checks the emulator's webhook signatures in a virtualenv outside the checkout.
+STRIPE_PYTHON_VERSION=16.1.0
+PY_VENV="$HOME/.cache/paydesk-venv"
+# The key the end-to-end stripe-emulator accepts (any sk_test_ value would do).
+EMULATOR_KEY=sk_test_paydesk_e2e
 # One cargo target directory outside the checkout, so every clone and CI run reuses it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/paydesk-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -59,6 +66,15 @@ install_tools() {
   export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
 }
 
+install_stripe_python() {
+  "$PY_VENV/bin/python" -c "import stripe, sys; sys.exit(stripe.VERSION != '$STRIPE_PYTHON_VERSION')" \
+    2>/dev/null && return 0
+  apt_install python3-venv
+  log "installing stripe $STRIPE_PYTHON_VERSION from PyPI into $PY_VENV"
+  "$PY_VENV/bin/python" -c pass 2>/dev/null || python3 -m venv --clear "$PY_VENV"
+  "$PY_VENV/bin/pip" install -q --disable-pip-version-check "stripe==$STRIPE_PYTHON_VERSION"
+}
+
 # Queries are checked at compile time against .sqlx/, so builds need no database.
 export SQLX_OFFLINE=true
 # leptos reads this at compile time to name the WASM file its pages load. cargo-leptos sets it;
@@ -83,30 +99,65 @@ demo() {
   exec "$CARGO_TARGET_DIR/release/paydesk" demo --data-dir "$ROOT/.paydesk" "$@"
 }
 
+# wait_up URL PID: polls URL until it answers; fails when process PID exits first or after a minute.
+wait_up() {
+  local url=$1 pid=$2
+  for _ in $(seq 1 120); do
+    curl -fs "$url" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || { log "$url: the process exited before answering"; return 1; }
+    sleep 0.5
+  done
+  log "$url did not answer within a minute"
+  return 1
+}
+
+stop_process() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+check_webhook_signatures() {
+  log "webhook signatures: the emulator's, verified by stripe-python $STRIPE_PYTHON_VERSION"
+  "$PY_VENV/bin/python" emulator/scripts/verify_webhook_signatures.py --url "$1" --key "$EMULATOR_KEY"
+}
+
 run_e2e() {
-  local dir port pid status=0
+  local dir port pid eport epid status=0
   dir="$(mktemp -d /tmp/paydesk-e2e.XXXXXX)"
   chmod 755 "$dir"   # as root the cluster runs as `postgres`, which must reach it
+  # Built by `cargo test` above (the emulator has integration tests, so cargo builds its binary).
+  [ -x "$CARGO_TARGET_DIR/debug/stripe-emulator" ] || cargo build -p stripe-emulator
+  eport="$(free_port)"
+  log "end to end: a stripe-emulator on port $eport"
+  "$CARGO_TARGET_DIR/debug/stripe-emulator" --addr "127.0.0.1:$eport" --api-key "$EMULATOR_KEY" \
+    >"$dir/emulator.log" 2>&1 &
+  epid=$!
   port="$(free_port)"
   log "end to end: a throwaway demo on port $port"
   PAYDESK_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$ROOT/target/site" \
     "$CARGO_TARGET_DIR/debug/paydesk" demo --data-dir "$dir" >"$dir/server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 120); do
-    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    kill -0 "$pid" 2>/dev/null || { cat "$dir/server.log"; return 1; }
-    sleep 0.5
-  done
-  (cd end2end && PAYDESK_URL="http://127.0.0.1:$port" npx playwright test) || status=$?
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  [ $status -eq 0 ] || { echo "--- server log ---"; tail -n 50 "$dir/server.log"; }
+  if wait_up "http://127.0.0.1:$eport/_emulator/clock" "$epid" &&
+    wait_up "http://127.0.0.1:$port/healthz" "$pid"; then
+    (cd end2end && PAYDESK_URL="http://127.0.0.1:$port" EMULATOR_URL="http://127.0.0.1:$eport" \
+      EMULATOR_KEY="$EMULATOR_KEY" npx playwright test) || status=$?
+    check_webhook_signatures "http://127.0.0.1:$eport" || status=$?
+  else
+    status=1
+  fi
+  stop_process "$pid"
+  stop_process "$epid"
+  if [ $status -ne 0 ]; then
+    echo "--- server log ---"; tail -n 50 "$dir/server.log"
+    echo "--- stripe-emulator log ---"; tail -n 50 "$dir/emulator.log"
+  fi
   rm -rf "$dir"
   return $status
 }
 
 test_all() {
   install_tools yes
+  install_stripe_python
   log "cargo fmt --check"
   cargo fmt --all -- --check
   log "clippy (ssr)"
