@@ -135,12 +135,15 @@ run_e2e() {
   port="$(free_port)"
   log "end to end: a throwaway demo on port $port"
   PAYDESK_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$ROOT/target/site" \
-    "$CARGO_TARGET_DIR/debug/paydesk" demo --data-dir "$dir" >"$dir/server.log" 2>&1 &
+    "$CARGO_TARGET_DIR/debug/paydesk" demo --data-dir "$dir" --emulator-addr 127.0.0.1:0 \
+    >"$dir/server.log" 2>&1 &
   pid=$!
   if wait_up "http://127.0.0.1:$eport/_emulator/clock" "$epid" &&
     wait_up "http://127.0.0.1:$port/healthz" "$pid"; then
-    (cd end2end && PAYDESK_URL="http://127.0.0.1:$port" EMULATOR_URL="http://127.0.0.1:$eport" \
-      EMULATOR_KEY="$EMULATOR_KEY" npx playwright test) || status=$?
+    # PAYDESK_DEMO_DIR: the demo keeps its built-in emulator's key and URL there.
+    (cd end2end && PAYDESK_URL="http://127.0.0.1:$port" PAYDESK_DEMO_DIR="$dir" \
+      EMULATOR_URL="http://127.0.0.1:$eport" EMULATOR_KEY="$EMULATOR_KEY" npx playwright test) ||
+      status=$?
     check_webhook_signatures "http://127.0.0.1:$eport" || status=$?
   else
     status=1
