@@ -42,6 +42,8 @@ CREATE INDEX audit_log_created_idx ON audit_log (created_at DESC, id DESC);
 -- Catalog sync: what Paydesk last pushed to or pulled from Stripe.
 ALTER TABLE products
     ADD COLUMN image_url      text NOT NULL DEFAULT '',
+    -- Manual Stripe tax rates (txr_...) applied to every purchase of the product.
+    ADD COLUMN tax_rate_ids   text[] NOT NULL DEFAULT '{}',
     ADD COLUMN synced_at      timestamptz,
     ADD COLUMN updated_at     timestamptz NOT NULL DEFAULT now();
 

@@ -58,17 +58,16 @@ pub async fn catalog_sync_status() -> Result<Vec<ProductSync>, AppError> {
             let mode = state.mode().await?;
             let products = catalog::list(&state.pool, &mode).await?;
             let api = state.settings().stripe().await;
-            let mut out = Vec::with_capacity(products.len());
-            for product in &products {
-                let state = match &api {
-                    Ok(api) => catalog::sync_state(api, product).await,
-                    Err(e) => SyncState::Unknown(e.to_string()),
-                };
-                out.push(ProductSync {
-                    product_id: product.id,
-                    state,
-                });
-            }
+            let out = match &api {
+                Ok(api) => catalog::sync_states(api, products).await,
+                Err(e) => products
+                    .iter()
+                    .map(|p| ProductSync {
+                        product_id: p.id,
+                        state: SyncState::Unknown(e.to_string()),
+                    })
+                    .collect(),
+            };
             Ok(out)
         }
         .await,

@@ -95,6 +95,8 @@ pub struct ProductDetail {
     pub stripe_product_id: Option<String>,
     /// Stripe metadata, kept as Stripe has it (top-ups: `accountType`, `interval`).
     pub metadata: std::collections::BTreeMap<String, String>,
+    /// Manual Stripe tax rates applied to every purchase (when automatic tax is off).
+    pub tax_rate_ids: Vec<String>,
     pub prices: Vec<PriceDetail>,
     pub synced_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -154,6 +156,9 @@ pub struct ProductForm {
     /// One-time products: how many can be sold (event tickets); empty for no limit.
     #[serde(default)]
     pub capacity: String,
+    /// Stripe tax rate IDs, separated by commas or spaces.
+    #[serde(default)]
+    pub tax_rate_ids: String,
     #[serde(default)]
     pub prices: Vec<PriceForm>,
 }

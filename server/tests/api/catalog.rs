@@ -271,3 +271,26 @@ async fn switching_mode_shows_that_modes_catalog_only() {
         .expect("list");
     assert!(visible.is_empty());
 }
+
+#[tokio::test]
+async fn an_unknown_tax_rate_keeps_the_product_out_of_stripe_with_a_reason() {
+    let (app, emulator) = spawn_app_with_stripe().await;
+    let form = [
+        ("form[kind]", "plan"),
+        ("form[name]", "Taxed"),
+        ("form[tax_rate_ids]", "txr_doesnotexist"),
+        ("form[prices][0][currency]", "chf"),
+        ("form[prices][0][amount]", "12.50"),
+        ("form[prices][0][interval]", "month"),
+    ];
+    let saved: SavedProduct = app.call("catalog/save", &form).await.ok();
+    assert_eq!(saved.product.tax_rate_ids, vec!["txr_doesnotexist".to_owned()]);
+    assert_eq!(
+        saved.sync_error.as_deref(),
+        Some("Stripe has no active tax rate txr_doesnotexist: create it in Stripe or remove it here.")
+    );
+    assert_eq!(saved.product.stripe_product_id, None);
+    assert_eq!(sync_state(&app, &saved.product).await, SyncState::NotPushed);
+    let remote = stripe_get(&emulator, "/v1/products").await;
+    assert_eq!(remote["data"].as_array().map(Vec::len), Some(0));
+}

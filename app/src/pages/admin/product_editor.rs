@@ -61,6 +61,12 @@ pub fn ProductEditor(
     let account_type = RwSignal::new(meta("accountType"));
     let interval_months = RwSignal::new(meta("interval"));
     let capacity = RwSignal::new(meta("capacity"));
+    let tax_rate_ids = RwSignal::new(
+        product
+            .as_ref()
+            .map(|p| p.tax_rate_ids.join(", "))
+            .unwrap_or_default(),
+    );
     let initial: Vec<PriceRow> = match &product {
         Some(p) => p
             .active_prices()
@@ -99,6 +105,7 @@ pub fn ProductEditor(
             account_type: account_type.get_untracked(),
             interval_months: interval_months.get_untracked(),
             capacity: capacity.get_untracked(),
+            tax_rate_ids: tax_rate_ids.get_untracked(),
             prices: rows
                 .get_untracked()
                 .iter()
@@ -156,6 +163,12 @@ pub fn ProductEditor(
                     <FieldError error field="capacity"/>
                 </label>
             </Show>
+            <label>
+                "Tax rates"
+                <input type="text" name="tax_rate_ids" bind:value=tax_rate_ids placeholder="txr_…, txr_…"/>
+                <span class="hint">"Stripe tax rate IDs applied to every purchase of this product. Leave empty when automatic tax is on."</span>
+                <FieldError error field="tax_rate_ids"/>
+            </label>
             <h3>"Prices"</h3>
             <table class="price-rows">
                 <thead><tr><th>"Currency"</th><th>"Amount"</th><th>"Billing"</th><th></th></tr></thead>

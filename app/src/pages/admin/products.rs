@@ -140,6 +140,9 @@ fn ProductRow(
                 {(!active).then(|| view! { " "<span class="badge muted">"Archived"</span> })}
                 <br/><span class="muted">{p.description.clone()}</span>
                 {p.stripe_product_id.clone().map(|s| view! { <br/><code class="muted">{s}</code> })}
+                {(!p.tax_rate_ids.is_empty()).then(|| view! {
+                    <br/><span class="muted">"Tax rates: "{p.tax_rate_ids.join(", ")}</span>
+                })}
             </td>
             <td><PriceList prices=p.prices.clone()/></td>
             <td class="sync-cell"><SyncBadge id sync push/></td>

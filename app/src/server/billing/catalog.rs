@@ -9,7 +9,7 @@ mod draft;
 mod sync;
 
 pub use draft::{parse_form, Draft, DraftPrice};
-pub use sync::{differences, import_all, import_all_with_progress, link_price, push, sync_state};
+pub use sync::{differences, import_all, import_all_with_progress, link_price, push, sync_state, sync_states};
 
 use crate::model::{AppError, Currency, Money, PlanInterval, PriceDetail, ProductDetail, ProductForm, ProductKind};
 use crate::server::db::audit::{self, Actor};
@@ -76,6 +76,7 @@ fn detail_of(p: ProductRow, prices: Vec<&PriceRow>) -> Result<ProductDetail, App
         active: p.active,
         stripe_product_id: p.stripe_product_id,
         metadata,
+        tax_rate_ids: p.tax_rate_ids,
         prices,
         synced_at: p.synced_at,
     })
@@ -108,6 +109,7 @@ pub async fn save(
         description: &draft.description,
         image_url: &draft.image_url,
         metadata: &metadata,
+        tax_rate_ids: &draft.tax_rate_ids,
     };
 
     let mut tx = pool.begin().await.or_internal("begin product save")?;

@@ -120,6 +120,7 @@ pub struct ProductRow {
     pub active: bool,
     pub stripe_product_id: Option<String>,
     pub metadata: serde_json::Value,
+    pub tax_rate_ids: Vec<String>,
     pub synced_at: Option<DateTime<Utc>>,
 }
 
@@ -141,7 +142,7 @@ pub async fn products_of_mode(
     sqlx::query_as!(
         ProductRow,
         r#"SELECT id, mode, kind, name, description, image_url, active, stripe_product_id,
-                  metadata, synced_at AS "synced_at: DateTime<Utc>"
+                  metadata, tax_rate_ids, synced_at AS "synced_at: DateTime<Utc>"
            FROM products WHERE mode = $1 ORDER BY active DESC, created_at, id"#,
         mode
     )
@@ -153,7 +154,7 @@ pub async fn product(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Product
     sqlx::query_as!(
         ProductRow,
         r#"SELECT id, mode, kind, name, description, image_url, active, stripe_product_id,
-                  metadata, synced_at AS "synced_at: DateTime<Utc>"
+                  metadata, tax_rate_ids, synced_at AS "synced_at: DateTime<Utc>"
            FROM products WHERE id = $1"#,
         id
     )
@@ -212,6 +213,7 @@ pub struct ProductFields<'a> {
     pub description: &'a str,
     pub image_url: &'a str,
     pub metadata: &'a serde_json::Value,
+    pub tax_rate_ids: &'a [String],
 }
 
 pub async fn insert_product(
@@ -222,14 +224,15 @@ pub async fn insert_product(
 ) -> Result<Uuid, sqlx::Error> {
     sqlx::query_scalar!(
         "INSERT INTO products (mode, kind, name, description, image_url, metadata,
-                               stripe_product_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                               tax_rate_ids, stripe_product_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         mode,
         f.kind,
         f.name,
         f.description,
         f.image_url,
         f.metadata,
+        f.tax_rate_ids,
         stripe_product_id
     )
     .fetch_one(db)
@@ -243,14 +246,15 @@ pub async fn update_product(
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE products SET kind = $2, name = $3, description = $4, image_url = $5,
-                             metadata = $6, updated_at = now()
+                             metadata = $6, tax_rate_ids = $7, updated_at = now()
          WHERE id = $1",
         id,
         f.kind,
         f.name,
         f.description,
         f.image_url,
-        f.metadata
+        f.metadata,
+        f.tax_rate_ids
     )
     .execute(db)
     .await?;

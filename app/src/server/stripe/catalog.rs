@@ -8,6 +8,7 @@ use stripe_product::price::{
     UpdatePrice,
 };
 use stripe_product::product::{CreateProduct, ListProduct, RetrieveProduct, UpdateProduct};
+use stripe_product::tax_rate::RetrieveTaxRate;
 use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_types::Expandable;
 
@@ -211,6 +212,17 @@ impl StripeApi {
             .await
             .map(|price| price.id.to_string())
             .map_err(|e| self.failure(e, "price"))
+    }
+
+    /// Whether Stripe has the tax rate `id` and it can still be applied.
+    pub async fn tax_rate_is_active(&self, id: &str) -> Result<bool, StripeFailure> {
+        match RetrieveTaxRate::new(id).send(&self.client).await {
+            Ok(rate) => Ok(rate.active),
+            Err(e) => match self.failure(e, &format!("tax rate {id}")) {
+                StripeFailure::NotFound(_) => Ok(false),
+                other => Err(other),
+            },
+        }
     }
 
     pub async fn set_price_active(&self, id: &str, active: bool) -> Result<(), StripeFailure> {

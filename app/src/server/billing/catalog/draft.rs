@@ -15,6 +15,7 @@ pub struct Draft {
     pub description: String,
     pub image_url: String,
     pub metadata: BTreeMap<String, String>,
+    pub tax_rate_ids: Vec<String>,
     pub prices: Vec<DraftPrice>,
 }
 
@@ -75,6 +76,8 @@ pub fn parse_form(
         _ => {}
     }
 
+    let tax_rate_ids = parse_tax_rate_ids(&form.tax_rate_ids)?;
+
     let mut prices: Vec<DraftPrice> = Vec::new();
     for (i, p) in form.prices.iter().enumerate() {
         if p.amount.trim().is_empty() && p.currency.trim().is_empty() {
@@ -129,8 +132,37 @@ pub fn parse_form(
         description: form.description.trim().to_owned(),
         image_url: image_url.to_owned(),
         metadata,
+        tax_rate_ids,
         prices,
     })
+}
+
+/// Stripe applies at most five tax rates to a line item.
+const MAX_TAX_RATES: usize = 5;
+
+fn parse_tax_rate_ids(raw: &str) -> Result<Vec<String>, AppError> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
+        let well_formed = id
+            .strip_prefix("txr_")
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        if !well_formed {
+            return Err(AppError::validation(
+                "tax_rate_ids",
+                format!("'{id}' is not a Stripe tax rate ID (txr_...)."),
+            ));
+        }
+        if !ids.iter().any(|known| known == id) {
+            ids.push(id.to_owned());
+        }
+    }
+    if ids.len() > MAX_TAX_RATES {
+        return Err(AppError::validation(
+            "tax_rate_ids",
+            format!("Stripe applies at most {MAX_TAX_RATES} tax rates to a purchase."),
+        ));
+    }
+    Ok(ids)
 }
 
 fn positive_int(raw: &str, max: u32) -> Option<u32> {
@@ -226,6 +258,16 @@ mod tests {
         let mut missing = form.clone();
         missing.interval_months = "0".into();
         assert_eq!(field_of(parse_form(&missing, None)), "interval_months");
+    }
+
+    #[test]
+    fn tax_rate_ids_are_checked_and_deduplicated() {
+        let mut form = plan(vec![price("usd", "9", "month")]);
+        form.tax_rate_ids = "txr_1Abc, txr_2Def txr_1Abc".into();
+        let draft = parse_form(&form, None).expect("valid");
+        assert_eq!(draft.tax_rate_ids, vec!["txr_1Abc", "txr_2Def"]);
+        form.tax_rate_ids = "txr_1Abc, 7.7%".into();
+        assert_eq!(field_of(parse_form(&form, None)), "tax_rate_ids");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Push (Paydesk -> Stripe), drift detection, and import (Stripe -> Paydesk).
 
 use super::detail;
-use crate::model::{AppError, ImportReport, PriceDetail, ProductDetail, ProductKind, SyncState};
+use crate::model::{
+    AppError, ImportReport, PriceDetail, ProductDetail, ProductKind, ProductSync, SyncState,
+};
 use crate::server::billing::settings::payment_error;
 use crate::server::db::catalog::{self as db, PriceFields, ProductFields};
 use crate::server::error::OrInternal;
@@ -32,6 +34,13 @@ fn product_push(p: &ProductDetail) -> ProductPush<'_> {
 /// does not know). Safe to run again after a failure part-way.
 pub async fn push(pool: &PgPool, api: &StripeApi, id: Uuid) -> Result<ProductDetail, AppError> {
     let product = detail(pool, id).await?;
+    for rate in &product.tax_rate_ids {
+        if !api.tax_rate_is_active(rate).await.map_err(payment_error)? {
+            return Err(AppError::Payment(format!(
+                "Stripe has no active tax rate {rate}: create it in Stripe or remove it here."
+            )));
+        }
+    }
     let push = product_push(&product);
     let stripe_id = match &product.stripe_product_id {
         Some(stripe_id) => match api.retrieve_product(stripe_id).await {
@@ -137,6 +146,30 @@ async fn create_product(
     Ok(stripe_id)
 }
 
+/// Stripe calls in flight at once while checking a catalog: enough to hide latency, few enough
+/// to stay far below Stripe's rate limit (100 reads per second in live mode).
+const SYNC_CHECK_CONCURRENCY: usize = 8;
+
+/// [`sync_state`] for every product, several at a time, in the products' order.
+pub async fn sync_states(api: &StripeApi, products: Vec<ProductDetail>) -> Vec<ProductSync> {
+    use futures::stream::{self, StreamExt};
+    // Owned products and a client per future: borrowed ones make the future's type depend on
+    // a lifetime the server-function machinery cannot prove `Send` for.
+    stream::iter(products)
+        .map(|product| {
+            let api = api.clone();
+            async move {
+                ProductSync {
+                    product_id: product.id,
+                    state: sync_state(&api, &product).await,
+                }
+            }
+        })
+        .buffered(SYNC_CHECK_CONCURRENCY)
+        .collect()
+        .await
+}
+
 /// Compares one product with Stripe.
 pub async fn sync_state(api: &StripeApi, product: &ProductDetail) -> SyncState {
     let Some(stripe_id) = &product.stripe_product_id else {
@@ -153,7 +186,14 @@ pub async fn sync_state(api: &StripeApi, product: &ProductDetail) -> SyncState {
         Ok(prices) => prices,
         Err(e) => return SyncState::Unknown(e.to_string()),
     };
-    let diffs = differences(product, &remote, &prices);
+    let mut diffs = differences(product, &remote, &prices);
+    for rate in &product.tax_rate_ids {
+        match api.tax_rate_is_active(rate).await {
+            Ok(true) => {}
+            Ok(false) => diffs.push(format!("Stripe has no active tax rate {rate}")),
+            Err(e) => return SyncState::Unknown(e.to_string()),
+        }
+    }
     if diffs.is_empty() {
         SyncState::InSync
     } else {
@@ -333,6 +373,7 @@ async fn import_product(
                     description: &remote.description,
                     image_url: &remote.image_url,
                     metadata: &metadata,
+                    tax_rate_ids: &[],
                 },
                 Some(&remote.id),
             )
@@ -418,6 +459,7 @@ mod tests {
             active: true,
             stripe_product_id: Some("prod_1".into()),
             metadata: BTreeMap::new(),
+            tax_rate_ids: Vec::new(),
             prices: vec![PriceDetail {
                 id: Uuid::nil(),
                 amount: Money::new(2900, Currency::parse("usd").expect("usd")),
