@@ -17,6 +17,7 @@ pub fn routes() -> Router<Emulator> {
         .route("/clock/advance", post(advance))
         .route("/tax", post(tax))
         .route("/faults", post(faults))
+        .route("/dunning", post(dunning))
         .route("/webhook_deliveries", get(deliveries))
         .route("/webhook_faults", post(webhook_faults))
         .route("/webhook_endpoints/{id}/roll_secret", post(roll_secret))
@@ -52,6 +53,26 @@ struct Tax {
 async fn tax(State(emulator): State<Emulator>, Json(body): Json<Tax>) -> Json<Value> {
     emulator.set_tax_enabled(body.enabled);
     Json(json!({ "tax_enabled": body.enabled }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum DunningEnd {
+    Cancel,
+    Unpaid,
+}
+
+#[derive(Deserialize)]
+struct Dunning {
+    /// What happens to a subscription once every retry of its invoice has failed.
+    end: DunningEnd,
+}
+
+/// Stripe keeps this choice in the dashboard's billing settings, not in the API.
+async fn dunning(State(emulator): State<Emulator>, Json(body): Json<Dunning>) -> Json<Value> {
+    let unpaid = matches!(body.end, DunningEnd::Unpaid);
+    emulator.set_dunning_marks_unpaid(unpaid);
+    Json(json!({ "end": if unpaid { "unpaid" } else { "cancel" } }))
 }
 
 #[derive(Deserialize)]

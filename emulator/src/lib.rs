@@ -100,6 +100,12 @@ impl Emulator {
         self.flush(&mut state);
     }
 
+    /// Billing's "when all retries fail" setting: mark the subscription `unpaid` (true) or cancel
+    /// it (false, Stripe's default).
+    pub fn set_dunning_marks_unpaid(&self, unpaid: bool) {
+        self.lock().dunning_marks_unpaid = unpaid;
+    }
+
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.lock().deliveries.clone()
     }

@@ -157,6 +157,13 @@ pub struct State {
     pub test_clocks: Table,
     pub tax_ids: Table,
     pub portal_sessions: Table,
+    pub coupons: Table,
+    pub promotion_codes: Table,
+    pub tax_rates: Table,
+    pub discounts: Table,
+    /// Billing's "if all retries fail" setting: `true` marks the subscription `unpaid` instead of
+    /// cancelling it (Stripe's default, and the emulator's).
+    pub dunning_marks_unpaid: bool,
     /// Checkout line items are only returned when expanded, so they are kept apart from the session.
     pub session_line_items: HashMap<String, Value>,
     /// `subscription_data[metadata]` of each session, given to the subscription it creates.
@@ -167,6 +174,8 @@ pub struct State {
     /// Proration lines waiting for a subscription's next invoice.
     pub pending_prorations: HashMap<String, Vec<crate::billing::LineSpec>>,
     pub card_behaviors: HashMap<String, CardBehavior>,
+    /// The coupon each discount was made from, as it was then.
+    pub discount_coupons: HashMap<String, Value>,
     pub deleted_customers: HashSet<String>,
     pub idempotency: HashMap<(String, String), StoredResponse>,
     pub deliveries: Vec<Delivery>,
@@ -227,6 +236,9 @@ impl State {
             "evt" => &self.events,
             "clock" => &self.test_clocks,
             "txi" => &self.tax_ids,
+            "promo" => &self.promotion_codes,
+            "txr" => &self.tax_rates,
+            "di" => &self.discounts,
             _ => return None,
         })
     }

@@ -329,3 +329,58 @@ async fn proration_invoice_matches_async_stripe_types() {
         .await;
     assert_shape::<stripe_shared::Invoice>("proration invoice", &invoice);
 }
+
+#[tokio::test]
+async fn coupon_promotion_code_and_discounted_objects_match_async_stripe_types() {
+    let emu = spawn_emulator().await;
+    let coupon = emu
+        .ok_post(
+            "/v1/coupons",
+            &[
+                ("percent_off", "12.5"),
+                ("duration", "repeating"),
+                ("duration_in_months", "2"),
+            ],
+        )
+        .await;
+    assert_shape::<stripe_shared::Coupon>("coupon", &coupon);
+    let promo = emu
+        .ok_post(
+            "/v1/promotion_codes",
+            &[
+                ("promotion[type]", "coupon"),
+                ("promotion[coupon]", coupon["id"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_shape::<stripe_shared::PromotionCode>("promotion code", &promo);
+    let price = emu.monthly_price(1000, "usd").await;
+    let session = emu
+        .subscription_session(
+            &price,
+            &[(
+                "discounts[0][promotion_code]",
+                promo["id"].as_str().unwrap(),
+            )],
+        )
+        .await;
+    assert_shape::<stripe_shared::CheckoutSession>("discounted session", &session);
+    emu.pay_hosted(&session, "4242424242424242", &[]).await;
+    let done = emu
+        .ok_get(&format!(
+            "/v1/checkout/sessions/{}?expand[]=line_items",
+            session["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_shape::<stripe_shared::CheckoutSession>("completed discounted session", &done);
+    let invoice = emu.invoice(&done["invoice"]).await;
+    assert_eq!(invoice["total"], 875);
+    assert_shape::<stripe_shared::Invoice>("discounted invoice", &invoice);
+    let sub = emu
+        .ok_get(&format!(
+            "/v1/subscriptions/{}",
+            done["subscription"].as_str().unwrap()
+        ))
+        .await;
+    assert_shape::<stripe_shared::Subscription>("discounted subscription", &sub);
+}

@@ -31,25 +31,45 @@ pub fn period_boundary(anchor: i64, interval: &str, count: i64, n: i64) -> i64 {
     shifted.map(|d| d.timestamp()).unwrap_or(anchor)
 }
 
-/// What the current period's items cost, and the tax on it.
+/// What the current period's items cost, the discount off it, and the tax on what remains.
 pub struct Amounts {
     pub subtotal: i64,
+    pub discount: i64,
     pub tax: i64,
     pub total: i64,
     pub rate_bp: Option<i64>,
+    /// The discount's share of each line, in line order, for `discount_amounts`.
+    pub line_discounts: Vec<i64>,
 }
 
 /// Exclusive prices add tax on top; inclusive prices carry it inside the amount.
+#[cfg(test)]
 pub fn compute_amounts(lines: &[(Value, i64)], tax_rate_bp: Option<i64>) -> Amounts {
-    let mut subtotal = 0;
+    compute_with_discount(lines, tax_rate_bp, None)
+}
+
+/// As [`compute_amounts`], with a coupon taken off before tax, as Stripe taxes the discounted amount.
+pub fn compute_with_discount(
+    lines: &[(Value, i64)],
+    tax_rate_bp: Option<i64>,
+    coupon: Option<&Value>,
+) -> Amounts {
+    let gross: Vec<i64> = lines
+        .iter()
+        .map(|(price, quantity)| {
+            price["unit_amount"]
+                .as_i64()
+                .unwrap_or(0)
+                .saturating_mul(*quantity)
+        })
+        .collect();
+    let subtotal: i64 = gross.iter().sum();
+    let discount = coupon.map_or(0, |c| coupon_discount(c, subtotal));
+    let line_discounts = allocate(&gross, discount);
     let mut tax = 0;
     let mut total = 0;
-    for (price, quantity) in lines {
-        let amount = price["unit_amount"]
-            .as_i64()
-            .unwrap_or(0)
-            .saturating_mul(*quantity);
-        subtotal += amount;
+    for (((price, _), amount), off) in lines.iter().zip(&gross).zip(&line_discounts) {
+        let amount = amount - off;
         match tax_rate_bp {
             Some(rate) if price["tax_behavior"] == "inclusive" => {
                 let net = (amount * 10_000 + (10_000 + rate) / 2) / (10_000 + rate);
@@ -66,10 +86,49 @@ pub fn compute_amounts(lines: &[(Value, i64)], tax_rate_bp: Option<i64>) -> Amou
     }
     Amounts {
         subtotal,
+        discount,
         tax,
         total,
         rate_bp: tax_rate_bp,
+        line_discounts,
     }
+}
+
+/// What a coupon takes off `subtotal`: a percentage or a fixed amount, never more than there is.
+pub fn coupon_discount(coupon: &Value, subtotal: i64) -> i64 {
+    if subtotal <= 0 {
+        return 0;
+    }
+    let off = match coupon["amount_off"].as_i64() {
+        Some(amount) => amount,
+        None => coupon["percent_off"]
+            .as_number()
+            .and_then(|n| crate::money::parse_basis_points(&n.to_string()))
+            .map_or(0, |bp| crate::money::percentage(subtotal, bp)),
+    };
+    off.clamp(0, subtotal)
+}
+
+/// Spreads `discount` over the positive lines in proportion to their amounts; the rounding
+/// remainder goes to the last of them, so the shares add up exactly.
+fn allocate(amounts: &[i64], discount: i64) -> Vec<i64> {
+    let base: i64 = amounts.iter().filter(|a| **a > 0).sum();
+    let mut shares: Vec<i64> = amounts
+        .iter()
+        .map(|a| {
+            if *a > 0 && base > 0 {
+                let share = i128::from(discount) * i128::from(*a) / i128::from(base);
+                i64::try_from(share).unwrap_or(0)
+            } else {
+                0
+            }
+        })
+        .collect();
+    let rest = discount - shares.iter().sum::<i64>();
+    if let Some(last) = amounts.iter().rposition(|a| *a > 0) {
+        shares[last] += rest;
+    }
+    shares
 }
 
 /// The tax rate to apply for a customer, when automatic tax is on and Stripe Tax is switched on.
@@ -117,5 +176,20 @@ mod tests {
         let inclusive = json!({"unit_amount": 1190, "tax_behavior": "inclusive"});
         let b = compute_amounts(&[(inclusive, 1)], Some(1900));
         assert_eq!((b.subtotal, b.tax, b.total), (1190, 190, 1190));
+    }
+
+    #[test]
+    fn discounts_come_off_before_tax_and_split_over_lines() {
+        let price = json!({"unit_amount": 1000, "tax_behavior": "exclusive"});
+        let coupon = json!({"percent_off": 25.5, "amount_off": null});
+        let a = compute_with_discount(&[(price.clone(), 1)], Some(1900), Some(&coupon));
+        assert_eq!(
+            (a.subtotal, a.discount, a.tax, a.total),
+            (1000, 255, 142, 887)
+        );
+        let fixed = json!({"percent_off": null, "amount_off": 1000});
+        let b = compute_with_discount(&[(price.clone(), 1), (price, 2)], None, Some(&fixed));
+        assert_eq!(b.line_discounts, vec![333, 667]);
+        assert_eq!(b.total, 2000);
     }
 }

@@ -235,8 +235,13 @@ fn proration_line(
 }
 
 /// The change was refused, so its invoice must never be collected.
-fn void_invoice(state: &mut State, invoice_id: &str) {
-    let now = state.now();
+pub(super) fn void_invoice(state: &mut State, invoice_id: &str) {
+    let customer = state
+        .invoices
+        .get(invoice_id)
+        .and_then(|i| i["customer"].as_str())
+        .map(str::to_owned);
+    let now = state.now_for_customer(customer.as_deref());
     let Some(invoice) = state.invoices.get_mut(invoice_id) else {
         return;
     };
@@ -264,7 +269,7 @@ fn invoice_lines_now(
         .unwrap_or(Value::Null);
     let automatic_tax = sub["automatic_tax"]["enabled"].as_bool().unwrap_or(false);
     let rate = tax_rate_for_customer(state, Some(customer), automatic_tax);
-    let mut amounts = amounts_for(&lines, rate);
+    let mut amounts = amounts_for(&lines, rate, None);
     // A net credit goes to the customer's balance; nothing is charged.
     if amounts.total < 0 {
         if let Some(c) = state.customers.get_mut(customer) {
@@ -281,6 +286,7 @@ fn invoice_lines_now(
         amounts,
         automatic_tax,
         metadata: json!({}),
+        discount: None,
     };
     let invoice_id = issue_subscription_invoice(state, &spec, sub_id, base_url);
     let pm = sub["default_payment_method"]

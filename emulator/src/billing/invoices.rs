@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::amounts::{compute_amounts, Amounts, MAX_PAYMENT_ATTEMPTS, RETRY_INTERVAL};
+use super::amounts::{compute_with_discount, Amounts, MAX_PAYMENT_ATTEMPTS, RETRY_INTERVAL};
 use crate::events::emit;
 use crate::ids::new_id;
 use crate::list::embedded;
@@ -62,8 +62,8 @@ pub fn describe(state: &State, price: &Value, quantity: i64) -> String {
     }
 }
 
-/// Totals of arbitrary lines (prorations included), taxed like the prices they come from.
-pub fn amounts_for(lines: &[LineSpec], rate: Option<i64>) -> Amounts {
+/// Totals of arbitrary lines (prorations included), discounted, then taxed like the prices they come from.
+pub fn amounts_for(lines: &[LineSpec], rate: Option<i64>, coupon: Option<&Value>) -> Amounts {
     let priced: Vec<(Value, i64)> = lines
         .iter()
         .map(|l| {
@@ -73,7 +73,7 @@ pub fn amounts_for(lines: &[LineSpec], rate: Option<i64>) -> Amounts {
             )
         })
         .collect();
-    compute_amounts(&priced, rate)
+    compute_with_discount(&priced, rate, coupon)
 }
 
 pub struct InvoiceSpec<'a> {
@@ -85,6 +85,8 @@ pub struct InvoiceSpec<'a> {
     pub amounts: Amounts,
     pub automatic_tax: bool,
     pub metadata: Value,
+    /// The `di_` discount the amounts were discounted by.
+    pub discount: Option<String>,
 }
 
 /// A draft invoice with its lines; emits `invoice.created`.
@@ -104,7 +106,11 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
     let lines: Vec<Value> = spec
         .lines
         .iter()
-        .map(|line| invoice_line(&id, spec, line, &currency))
+        .enumerate()
+        .map(|(i, line)| {
+            let off = spec.amounts.line_discounts.get(i).copied().unwrap_or(0);
+            invoice_line(&id, spec, line, off, &currency)
+        })
         .collect();
     let total_taxes = match spec.amounts.rate_bp {
         Some(rate) if spec.amounts.tax > 0 || rate > 0 => json!([{
@@ -112,10 +118,14 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
             "tax_behavior": if spec.lines.iter().any(|l| l.price["tax_behavior"] == "inclusive") { "inclusive" } else { "exclusive" },
             "tax_rate_details": { "tax_rate": format!("txr_emulator_{rate}") },
             "taxability_reason": "standard_rated",
-            "taxable_amount": spec.amounts.subtotal,
+            "taxable_amount": spec.amounts.subtotal - spec.amounts.discount,
             "type": "tax_rate_details",
         }]),
         _ => json!([]),
+    };
+    let discount_amounts = |amount: i64| match &spec.discount {
+        Some(di) => json!([{ "amount": amount, "discount": di }]),
+        None => json!([]),
     };
     let parent = match spec.subscription {
         Some(sub) => json!({
@@ -159,7 +169,7 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
         "default_source": null,
         "default_tax_rates": [],
         "description": null,
-        "discounts": [],
+        "discounts": spec.discount.as_ref().map_or(json!([]), |di| json!([di])),
         "due_date": null,
         "effective_at": null,
         "ending_balance": null,
@@ -195,7 +205,7 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
         "subtotal_excluding_tax": spec.amounts.subtotal,
         "test_clock": customer["test_clock"],
         "total": spec.amounts.total,
-        "total_discount_amounts": [],
+        "total_discount_amounts": discount_amounts(spec.amounts.discount),
         "total_excluding_tax": spec.amounts.total - spec.amounts.tax,
         "total_pretax_credit_amounts": [],
         "total_taxes": total_taxes,
@@ -210,6 +220,7 @@ fn invoice_line(
     invoice_id: &str,
     spec: &InvoiceSpec<'_>,
     line: &LineSpec,
+    discount: i64,
     currency: &Value,
 ) -> Value {
     let amount = line.amount;
@@ -233,7 +244,10 @@ fn invoice_line(
         "amount": amount,
         "currency": currency,
         "description": line.description,
-        "discount_amounts": [],
+        "discount_amounts": match &spec.discount {
+            Some(di) => json!([{ "amount": discount, "discount": di }]),
+            None => json!([]),
+        },
         "discountable": true,
         "discounts": [],
         "invoice": invoice_id,

@@ -4,11 +4,12 @@
 
 mod amounts;
 mod changes;
+pub mod discounts;
 mod invoices;
 mod renewals;
 mod subscriptions;
 
-pub use amounts::{compute_amounts, tax_rate_for_customer};
+pub use amounts::{compute_with_discount, tax_rate_for_customer};
 pub use changes::{change_item, ItemChange, Proration};
 pub use invoices::{create_invoice, finalize_invoice, InvoiceSpec, LineSpec};
 pub use renewals::run_due_renewals;

@@ -19,7 +19,7 @@ pub fn run_due_renewals(state: &mut State, clock: Option<&str>, base_url: &str) 
         .filter(|s| {
             matches!(
                 s["status"].as_str(),
-                Some("active" | "past_due" | "trialing")
+                Some("active" | "past_due" | "trialing" | "incomplete")
             )
         })
         .filter(|s| {
@@ -46,6 +46,10 @@ fn advance_subscription_once(state: &mut State, sub_id: &str, base_url: &str) ->
     let Some(sub) = state.subscriptions.get(sub_id).cloned() else {
         return false;
     };
+    if sub["status"] == "incomplete" {
+        expire_if_unpaid(state, sub_id, &sub);
+        return false;
+    }
     if !matches!(
         sub["status"].as_str(),
         Some("active" | "past_due" | "trialing")
@@ -154,9 +158,44 @@ fn retry_invoice(state: &mut State, sub_id: &str, invoice_id: &str) {
         .get(invoice_id)
         .is_some_and(|i| i["next_payment_attempt"].is_null())
     {
-        cancel_now(state, sub_id, "payment_failed");
+        if state.dunning_marks_unpaid {
+            // The invoice stays open; the subscription stops renewing until it is paid.
+            set_subscription_status(state, sub_id, "unpaid");
+        } else {
+            cancel_now(state, sub_id, "payment_failed");
+        }
     }
 }
+
+/// Stripe gives an `incomplete` subscription 23 hours to pay its first invoice; then the invoice
+/// is voided and the subscription ends as `incomplete_expired`, a terminal status.
+fn expire_if_unpaid(state: &mut State, sub_id: &str, sub: &Value) {
+    let customer = sub["customer"].as_str().map(str::to_owned);
+    let now = state.now_for_customer(customer.as_deref());
+    let deadline = sub["created"].as_i64().unwrap_or(now) + INCOMPLETE_WINDOW;
+    if now < deadline {
+        return;
+    }
+    state.replay_time = Some(deadline);
+    if let Some(invoice) = sub["latest_invoice"].as_str() {
+        if state
+            .invoices
+            .get(invoice)
+            .is_some_and(|i| i["status"] == "open")
+        {
+            super::changes::void_invoice(state, invoice);
+        }
+    }
+    if let Some(stored) = state.subscriptions.get_mut(sub_id) {
+        stored["status"] = json!("incomplete_expired");
+        stored["ended_at"] = json!(deadline);
+        let ended = stored.clone();
+        crate::events::emit(state, "customer.subscription.deleted", &ended, None);
+    }
+    state.replay_time = None;
+}
+
+const INCOMPLETE_WINDOW: i64 = 23 * 3600;
 
 /// Moves every item to the next period; emits `customer.subscription.updated`.
 fn roll_period(state: &mut State, sub_id: &str) {

@@ -42,6 +42,7 @@ pub struct NewSubscription<'a> {
     pub metadata: Value,
     pub automatic_tax: bool,
     pub trial_days: Option<i64>,
+    pub discount: Option<super::discounts::Applied>,
 }
 
 /// A subscription as Checkout creates it: `incomplete` until its first invoice is paid.
@@ -82,6 +83,17 @@ pub fn create_subscription(state: &mut State, new: &NewSubscription<'_>) -> Valu
             })
         })
         .collect();
+    let discounts: Vec<Value> = match &new.discount {
+        Some(applied) => {
+            let owner = super::discounts::Owner {
+                customer: Some(new.customer),
+                subscription: Some(&id),
+                checkout_session: None,
+            };
+            vec![super::discounts::redeem(state, applied, &owner)["id"].clone()]
+        }
+        None => Vec::new(),
+    };
     let test_clock = state
         .customers
         .get(new.customer)
@@ -111,7 +123,7 @@ pub fn create_subscription(state: &mut State, new: &NewSubscription<'_>) -> Valu
         "default_source": null,
         "default_tax_rates": [],
         "description": null,
-        "discounts": [],
+        "discounts": discounts,
         "ended_at": null,
         "invoice_settings": { "account_tax_ids": null, "issuer": { "type": "self" } },
         "items": embedded(items, format!("/v1/subscription_items?subscription={id}")),
@@ -211,7 +223,9 @@ pub fn invoice_subscription_with(
     lines.extend(state.pending_prorations.remove(sub_id).unwrap_or_default());
     let automatic_tax = sub["automatic_tax"]["enabled"].as_bool().unwrap_or(false);
     let rate = tax_rate_for_customer(state, Some(&customer_id), automatic_tax);
-    let amounts = amounts_for(&lines, rate);
+    let now = state.now_for_customer(Some(&customer_id));
+    let discount = super::discounts::active_for(state, &sub, now);
+    let amounts = amounts_for(&lines, rate, discount.as_ref().map(|(_, coupon)| coupon));
     let spec = InvoiceSpec {
         customer: &customer_id,
         subscription: Some(sub_id),
@@ -221,8 +235,12 @@ pub fn invoice_subscription_with(
         amounts,
         automatic_tax,
         metadata: json!({}),
+        discount: discount.as_ref().map(|(id, _)| id.clone()),
     };
     let invoice_id = issue_subscription_invoice(state, &spec, sub_id, base_url);
+    if let Some((discount_id, coupon)) = &discount {
+        super::discounts::spend_if_once(state, sub_id, discount_id, coupon);
+    }
     let zero = state
         .invoices
         .get(&invoice_id)

@@ -9,8 +9,10 @@ use axum::Form;
 use serde_json::{json, Value};
 
 use super::{esc, page};
+use crate::billing::discounts;
 use crate::money::format_amount;
-use crate::resources::checkout::{complete, expire_if_due, Outcome, PaymentForm};
+use crate::resources::checkout::{apply_discount, complete, expire_if_due, Outcome, PaymentForm};
+use crate::resources::promotion_codes;
 use crate::Emulator;
 
 const AUTH_FAILED: &str =
@@ -60,6 +62,18 @@ fn submit(
     form: &HashMap<String, String>,
     authenticated: bool,
 ) -> Response {
+    if let Err(message) = apply_promotion_code(emulator, session_id, form) {
+        return render(
+            emulator,
+            session_id,
+            Some(&message),
+            form,
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    if form.contains_key("apply") {
+        return render(emulator, session_id, None, form, StatusCode::OK);
+    }
     let payment = match read_form(form) {
         Ok(p) => p,
         Err(message) => {
@@ -110,6 +124,36 @@ fn submit(
             error.status,
         ),
     }
+}
+
+/// A code typed into the promotion-code field (when the session allows codes) is checked and
+/// applied before anything else, so the buyer sees the discounted total or why the code failed.
+fn apply_promotion_code(
+    emulator: &Emulator,
+    session_id: &str,
+    form: &HashMap<String, String>,
+) -> Result<(), String> {
+    let Some(code) = form
+        .get("promotion_code")
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+    else {
+        return Ok(());
+    };
+    let mut state = emulator.lock();
+    let allowed = state
+        .checkout_sessions
+        .get(session_id)
+        .is_some_and(|s| s["allow_promotion_codes"] == true && s["status"] == "open");
+    if !allowed {
+        return Ok(());
+    }
+    let promo = promotion_codes::check_code(&state, code)?;
+    let promo_id = promo["id"].as_str().unwrap_or_default();
+    let applied =
+        discounts::resolve_promotion(&state, promo_id, "promotion_code").map_err(|e| e.message)?;
+    apply_discount(&mut state, session_id, &applied);
+    Ok(())
 }
 
 fn read_form(form: &HashMap<String, String>) -> Result<PaymentForm, &'static str> {
@@ -220,6 +264,20 @@ fn render(
             "<tr><td>Subtotal</td><td class=\"amount\">{}</td></tr>",
             esc(&format_amount(subtotal, &currency))
         ));
+        let discount = session["total_details"]["amount_discount"]
+            .as_i64()
+            .unwrap_or(0);
+        if discount > 0 {
+            let code = session["discounts"][0]["promotion_code"]
+                .as_str()
+                .and_then(|id| state_code(emulator, id))
+                .unwrap_or_else(|| "Discount".to_owned());
+            body.push_str(&format!(
+                "<tr class=\"discount\"><td>{}</td><td class=\"amount\" id=\"discount\">-{}</td></tr>",
+                esc(&code),
+                esc(&format_amount(discount, &currency))
+            ));
+        }
         if session["automatic_tax"]["enabled"] == true {
             let tax_text = if session["automatic_tax"]["status"] == "complete" {
                 format_amount(tax, &currency)
@@ -280,6 +338,13 @@ fn render(
             value("tax_id")
         ));
     }
+    if session["allow_promotion_codes"] == true {
+        body.push_str(&format!(
+            "<div class=\"row\"><label>Promotion code<input name=\"promotion_code\" id=\"promotion-code\" value=\"{}\"></label>\
+             <button type=\"submit\" name=\"apply\" value=\"1\" formnovalidate class=\"secondary\" id=\"apply-code\">Apply</button></div>",
+            value("promotion_code")
+        ));
+    }
     let label = match mode {
         "subscription" => "Subscribe",
         "setup" => "Save card",
@@ -295,6 +360,15 @@ fn render(
         ));
     }
     (status, Html(page("Checkout", &body))).into_response()
+}
+
+fn state_code(emulator: &Emulator, promo_id: &str) -> Option<String> {
+    let state = emulator.lock();
+    state
+        .promotion_codes
+        .get(promo_id)
+        .and_then(|p| p["code"].as_str())
+        .map(str::to_owned)
 }
 
 /// Stands in for the 3-D Secure challenge: the form data rides along in hidden fields.

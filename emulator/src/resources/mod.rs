@@ -4,12 +4,14 @@
 pub mod billing_portal;
 pub mod charges;
 pub mod checkout;
+pub mod coupons;
 pub mod customers;
 pub mod invoices;
 pub mod payment_methods;
 pub mod payments;
 pub mod prices;
 pub mod products;
+pub mod promotion_codes;
 pub mod subscriptions;
 pub mod tax_ids;
 pub mod test_clocks;

@@ -100,6 +100,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
             Some("automatic_tax[enabled]"),
         ));
     }
+    let discount = billing::discounts::read_param(ctx.state, p)?;
     let new = billing::NewSubscription {
         customer: &customer,
         lines,
@@ -107,6 +108,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
         metadata: super::metadata(p)?,
         automatic_tax,
         trial_days,
+        discount,
     };
     let events_before = ctx.state.outbox.len();
     let sub = billing::create_subscription(ctx.state, &new);

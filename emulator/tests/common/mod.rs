@@ -128,6 +128,76 @@ impl TestEmulator {
         .await;
     }
 
+    /// A customer whose default payment method is the test card `token` (`pm_card_visa`...);
+    /// returns the customer id and the payment method id.
+    pub async fn customer_with_card(&self, token: &str) -> (String, String) {
+        let customer = self
+            .ok_post("/v1/customers", &[("email", "api@example.com")])
+            .await;
+        let cid = customer["id"].as_str().unwrap().to_owned();
+        let pm = self
+            .ok_post(
+                &format!("/v1/payment_methods/{token}/attach"),
+                &[("customer", &cid)],
+            )
+            .await;
+        let pm_id = pm["id"].as_str().unwrap().to_owned();
+        self.ok_post(
+            &format!("/v1/customers/{cid}"),
+            &[("invoice_settings[default_payment_method]", &pm_id)],
+        )
+        .await;
+        (cid, pm_id)
+    }
+
+    /// A new test clock frozen at the wall clock's now; returns its id.
+    pub async fn test_clock(&self) -> String {
+        let now = chrono::Utc::now().timestamp().to_string();
+        let clock = self
+            .ok_post("/v1/test_helpers/test_clocks", &[("frozen_time", &now)])
+            .await;
+        clock["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A customer living on `clock`; returns its id.
+    pub async fn customer_on_clock(&self, clock: &str, email: &str) -> String {
+        let customer = self
+            .ok_post("/v1/customers", &[("email", email), ("test_clock", clock)])
+            .await;
+        customer["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Subscribes `customer` to `price` through hosted Checkout with 4242; returns the subscription.
+    pub async fn subscribe_via_checkout(&self, price: &str, customer: &str) -> Value {
+        let session = self
+            .subscription_session(price, &[("customer", customer)])
+            .await;
+        self.pay_hosted(&session, "4242424242424242", &[]).await;
+        self.ok_get(&format!("/v1/subscriptions?customer={customer}"))
+            .await["data"][0]
+            .clone()
+    }
+
+    /// Moves a test clock forward by `seconds`; returns the clock.
+    pub async fn advance_test_clock(&self, clock: &str, seconds: i64) -> Value {
+        let current = self
+            .ok_get(&format!("/v1/test_helpers/test_clocks/{clock}"))
+            .await["frozen_time"]
+            .as_i64()
+            .unwrap();
+        self.ok_post(
+            &format!("/v1/test_helpers/test_clocks/{clock}/advance"),
+            &[("frozen_time", &(current + seconds).to_string())],
+        )
+        .await
+    }
+
+    /// The invoice a subscription or session points at as its latest.
+    pub async fn invoice(&self, id: &Value) -> Value {
+        self.ok_get(&format!("/v1/invoices/{}", id.as_str().unwrap()))
+            .await
+    }
+
     /// A hosted page's HTML, as a browser would fetch it.
     pub async fn page_text(&self, url: &str) -> String {
         self.http

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::billing::compute_amounts;
+use crate::billing::compute_with_discount;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::params::{parse_int, Params};
@@ -110,8 +110,20 @@ pub(super) fn read_line_items(
     Ok(lines)
 }
 
-pub(super) fn line_item(state: &State, price: &Value, quantity: i64, rate: Option<i64>) -> Value {
-    let amounts = compute_amounts(&[(price.clone(), quantity)], rate);
+/// One Checkout line item; `discount` is its share of the session's discount.
+pub(super) fn line_item(
+    state: &State,
+    price: &Value,
+    quantity: i64,
+    rate: Option<i64>,
+    discount: i64,
+) -> Value {
+    let share = json!({ "amount_off": discount });
+    let amounts = compute_with_discount(
+        &[(price.clone(), quantity)],
+        rate,
+        (discount > 0).then_some(&share),
+    );
     let description = price["product"]
         .as_str()
         .and_then(|p| state.products.get(p))
@@ -119,7 +131,7 @@ pub(super) fn line_item(state: &State, price: &Value, quantity: i64, rate: Optio
     json!({
         "id": new_id("li"),
         "object": "item",
-        "amount_discount": 0,
+        "amount_discount": amounts.discount,
         "amount_subtotal": amounts.subtotal,
         "amount_tax": amounts.tax,
         "amount_total": amounts.total,

@@ -8,7 +8,8 @@ pub use payment::{complete, Outcome, PaymentForm};
 use serde_json::{json, Value};
 
 use super::{metadata, Ctx};
-use crate::billing::{self, compute_amounts};
+use crate::billing::discounts::Applied;
+use crate::billing::{self, compute_with_discount};
 use crate::error::{ApiError, ApiResult};
 use crate::events::emit;
 use crate::ids::new_id;
@@ -46,6 +47,13 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
         ));
     }
     let lines = read_line_items(ctx, p, mode)?;
+    let discount = billing::discounts::read_param(ctx.state, p)?;
+    if discount.is_some() && p.bool("allow_promotion_codes")? == Some(true) {
+        return Err(ApiError::invalid_request(
+            "You may only specify one of these parameters: allow_promotion_codes, discounts.",
+            Some("discounts"),
+        ));
+    }
     let currency = match lines.first() {
         Some((price, _)) => price["currency"].clone(),
         None => p
@@ -63,7 +71,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
         ));
     }
     let rate = billing::tax_rate_for_customer(ctx.state, customer, automatic_tax);
-    let amounts = compute_amounts(&lines, rate);
+    let amounts = compute_with_discount(&lines, rate, discount.as_ref().map(|d| &d.coupon));
     let id = new_id("cs_test");
     let url = format!("{}/c/pay/{id}", ctx.base_url);
     let success_url = p
@@ -123,7 +131,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
         "customer_creation": customer_creation,
         "customer_details": null,
         "customer_email": customer_email,
-        "discounts": [],
+        "discounts": discount.as_ref().map(|d| vec![d.session_entry()]).unwrap_or_default(),
         "expires_at": expires_at,
         "invoice": null,
         "invoice_creation": if mode == "payment" { json!({ "enabled": p.get("invoice_creation").and_then(|i| i.str("enabled")) == Some("true"), "invoice_data": { "account_tax_ids": null, "custom_fields": null, "description": null, "footer": null, "issuer": null, "metadata": {}, "rendering_options": null } }) } else { Value::Null },
@@ -150,14 +158,15 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
         "subscription": null,
         "success_url": success_url,
         "tax_id_collection": { "enabled": tax_id_collection, "required": "never" },
-        "total_details": if mode == "setup" { Value::Null } else { json!({ "amount_discount": 0, "amount_shipping": 0, "amount_tax": amounts.tax }) },
+        "total_details": if mode == "setup" { Value::Null } else { json!({ "amount_discount": amounts.discount, "amount_shipping": 0, "amount_tax": amounts.tax }) },
         "ui_mode": "hosted",
         "url": url,
         "wallet_options": null,
     });
     let line_items: Vec<Value> = lines
         .iter()
-        .map(|(price, quantity)| line_item(ctx.state, price, *quantity, rate))
+        .zip(&amounts.line_discounts)
+        .map(|((price, quantity), off)| line_item(ctx.state, price, *quantity, rate, *off))
         .collect();
     let line_items = json!({
         "object": "list",
@@ -236,6 +245,53 @@ pub fn expire(ctx: &mut Ctx<'_>, id: &str) -> ApiResult<Value> {
     let session = session.clone();
     emit(ctx.state, "checkout.session.expired", &session, None);
     Ok(session)
+}
+
+/// Applies a discount to an open session (a promotion code typed on the hosted page): its
+/// totals and line items are priced again.
+pub fn apply_discount(state: &mut State, id: &str, applied: &Applied) {
+    let Some(session) = state.checkout_sessions.get(id).cloned() else {
+        return;
+    };
+    let lines = payment::session_lines(state, id);
+    let rate = billing::tax_rate_for_customer(
+        state,
+        session["customer"].as_str(),
+        session["automatic_tax"]["enabled"] == true,
+    );
+    let amounts = compute_with_discount(&lines, rate, Some(&applied.coupon));
+    let items: Vec<Value> = lines
+        .iter()
+        .zip(&amounts.line_discounts)
+        .map(|((price, quantity), off)| line_item(state, price, *quantity, rate, *off))
+        .collect();
+    if let Some(stored) = state.session_line_items.get_mut(id) {
+        stored["data"] = json!(items);
+    }
+    let trial = state.subscription_trials.contains_key(id);
+    if let Some(stored) = state.checkout_sessions.get_mut(id) {
+        stored["discounts"] = json!([applied.session_entry()]);
+        stored["amount_subtotal"] = json!(amounts.subtotal);
+        stored["amount_total"] = json!(if trial { 0 } else { amounts.total });
+        stored["total_details"]["amount_discount"] = json!(amounts.discount);
+        stored["total_details"]["amount_tax"] = json!(amounts.tax);
+    }
+}
+
+/// The discount a session carries, checked again at payment: the coupon or code may have been
+/// used up or switched off since it was applied.
+pub fn session_discount(state: &State, session: &Value) -> ApiResult<Option<Applied>> {
+    let entry = &session["discounts"][0];
+    match (entry["promotion_code"].as_str(), entry["coupon"].as_str()) {
+        (Some(promo), _) => {
+            billing::discounts::resolve_promotion(state, promo, "promotion_code").map(Some)
+        }
+        (None, Some(coupon)) => Ok(Some(Applied {
+            coupon: crate::resources::coupons::redeemable(state, coupon, "coupon")?,
+            promotion_code: None,
+        })),
+        _ => Ok(None),
+    }
 }
 
 /// Sessions past `expires_at` expire lazily, when next looked at.

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::expire_if_due;
-use crate::billing::{self, compute_amounts, InvoiceSpec, LineSpec, NewSubscription};
+use crate::billing::{self, compute_with_discount, InvoiceSpec, LineSpec, NewSubscription};
 use crate::error::ApiError;
 use crate::events::{emit, emit_updated};
 use crate::ids::new_id;
@@ -101,6 +101,10 @@ pub fn complete(
         },
         None => None,
     };
+    let discount = match super::session_discount(state, &session) {
+        Ok(d) => d,
+        Err(error) => return Ok(Outcome::Invalid(error.message)),
+    };
     let mode = session["mode"].as_str().unwrap_or("payment").to_owned();
     let email = session["customer_email"]
         .as_str()
@@ -153,6 +157,7 @@ pub fn complete(
                 metadata,
                 automatic_tax: session["automatic_tax"]["enabled"] == true,
                 trial_days: state.subscription_trials.get(session_id).copied(),
+                discount: discount.clone(),
             };
             let sub = billing::create_subscription(state, &new);
             let sub_id = sub["id"].as_str().unwrap_or_default().to_owned();
@@ -182,12 +187,16 @@ pub fn complete(
                 .unwrap_or(Value::Null);
             let tax = billed["total"].as_i64().unwrap_or(0)
                 - billed["total_excluding_tax"].as_i64().unwrap_or(0);
+            let discounted: i64 = billed["total_discount_amounts"]
+                .as_array()
+                .map(|all| all.iter().filter_map(|d| d["amount"].as_i64()).sum())
+                .unwrap_or(0);
             updates = json!({
                 "subscription": sub_id,
                 "invoice": invoice,
                 "amount_subtotal": billed["subtotal"],
                 "amount_total": billed["total"],
-                "total_details": { "amount_discount": 0, "amount_shipping": 0, "amount_tax": tax },
+                "total_details": { "amount_discount": discounted, "amount_shipping": 0, "amount_tax": tax },
             });
         }
         "payment" => {
@@ -204,7 +213,18 @@ pub fn complete(
                     None
                 }
             });
-            let amounts = compute_amounts(&lines, rate);
+            let amounts = compute_with_discount(&lines, rate, discount.as_ref().map(|d| &d.coupon));
+            let discount_id = discount.as_ref().map(|applied| {
+                let owner = billing::discounts::Owner {
+                    customer: customer_id.as_deref(),
+                    subscription: None,
+                    checkout_session: Some(session_id),
+                };
+                billing::discounts::redeem(state, applied, &owner)["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            });
             let pi = charge_card(
                 state,
                 &ChargeRequest {
@@ -217,7 +237,7 @@ pub fn complete(
                     authenticated: true,
                 },
             );
-            updates = json!({ "payment_intent": pi["id"], "amount_total": amounts.total, "amount_subtotal": amounts.subtotal, "total_details": { "amount_discount": 0, "amount_shipping": 0, "amount_tax": amounts.tax } });
+            updates = json!({ "payment_intent": pi["id"], "amount_total": amounts.total, "amount_subtotal": amounts.subtotal, "total_details": { "amount_discount": amounts.discount, "amount_shipping": 0, "amount_tax": amounts.tax } });
             if session["invoice_creation"]["enabled"] == true {
                 if let Some(customer) = customer_id.as_deref() {
                     let now = state.now_for_customer(Some(customer));
@@ -235,6 +255,7 @@ pub fn complete(
                         amounts,
                         automatic_tax: session["automatic_tax"]["enabled"] == true,
                         metadata: json!({}),
+                        discount: discount_id,
                     };
                     let invoice_id = billing::create_invoice(state, &spec, base_url);
                     billing::finalize_invoice(state, &invoice_id);
@@ -305,7 +326,7 @@ fn mark_invoice_paid_out_of_band(state: &mut State, invoice_id: &str, pi: &Value
     emit(state, "invoice.payment_succeeded", &paid, None);
 }
 
-fn session_lines(state: &State, session_id: &str) -> Vec<(Value, i64)> {
+pub(super) fn session_lines(state: &State, session_id: &str) -> Vec<(Value, i64)> {
     state
         .session_line_items
         .get(session_id)
