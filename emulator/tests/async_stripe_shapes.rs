@@ -354,6 +354,17 @@ async fn coupon_promotion_code_and_discounted_objects_match_async_stripe_types()
         )
         .await;
     assert_shape::<stripe_shared::PromotionCode>("promotion code", &promo);
+    let rate = emu
+        .ok_post(
+            "/v1/tax_rates",
+            &[
+                ("display_name", "VAT"),
+                ("inclusive", "false"),
+                ("percentage", "19.5"),
+            ],
+        )
+        .await;
+    assert_shape::<stripe_shared::TaxRate>("tax rate", &rate);
     let price = emu.monthly_price(1000, "usd").await;
     let session = emu
         .subscription_session(

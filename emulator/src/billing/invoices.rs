@@ -112,11 +112,16 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
             invoice_line(&id, spec, line, off, &currency)
         })
         .collect();
+    let inclusive = spec
+        .lines
+        .iter()
+        .any(|l| l.price["tax_behavior"] == "inclusive");
+    let country = customer["address"]["country"].as_str().unwrap_or("US");
     let total_taxes = match spec.amounts.rate_bp {
         Some(rate) if spec.amounts.tax > 0 || rate > 0 => json!([{
             "amount": spec.amounts.tax,
-            "tax_behavior": if spec.lines.iter().any(|l| l.price["tax_behavior"] == "inclusive") { "inclusive" } else { "exclusive" },
-            "tax_rate_details": { "tax_rate": format!("txr_emulator_{rate}") },
+            "tax_behavior": if inclusive { "inclusive" } else { "exclusive" },
+            "tax_rate_details": { "tax_rate": crate::resources::tax_rates::automatic(state, country, rate, inclusive) },
             "taxability_reason": "standard_rated",
             "taxable_amount": spec.amounts.subtotal - spec.amounts.discount,
             "type": "tax_rate_details",

@@ -14,6 +14,7 @@ pub mod products;
 pub mod promotion_codes;
 pub mod subscriptions;
 pub mod tax_ids;
+pub mod tax_rates;
 pub mod test_clocks;
 pub mod webhook_endpoints;
 
