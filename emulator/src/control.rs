@@ -18,6 +18,7 @@ pub fn routes() -> Router<Emulator> {
         .route("/tax", post(tax))
         .route("/faults", post(faults))
         .route("/dunning", post(dunning))
+        .route("/payment_methods/{id}/update_card", post(update_card))
         .route("/webhook_deliveries", get(deliveries))
         .route("/webhook_faults", post(webhook_faults))
         .route("/webhook_endpoints/{id}/roll_secret", post(roll_secret))
@@ -73,6 +74,58 @@ async fn dunning(State(emulator): State<Emulator>, Json(body): Json<Dunning>) ->
     let unpaid = matches!(body.end, DunningEnd::Unpaid);
     emulator.set_dunning_marks_unpaid(unpaid);
     Json(json!({ "end": if unpaid { "unpaid" } else { "cancel" } }))
+}
+
+#[derive(Deserialize)]
+struct CardUpdate {
+    exp_month: Option<i64>,
+    exp_year: Option<i64>,
+    last4: Option<String>,
+}
+
+/// What card networks do when a bank reissues a card (account updater): the saved card gets
+/// its new expiry or number and `payment_method.automatically_updated` is sent.
+async fn update_card(
+    State(emulator): State<Emulator>,
+    Path(id): Path<String>,
+    Json(body): Json<CardUpdate>,
+) -> Result<Json<Value>, crate::error::ApiError> {
+    use crate::error::ApiError;
+    if body.exp_month.is_some_and(|m| !(1..=12).contains(&m)) {
+        return Err(ApiError::invalid_request(
+            "exp_month must be 1 to 12.",
+            Some("exp_month"),
+        ));
+    }
+    if let Some(last4) = &body.last4 {
+        if last4.len() != 4 || !last4.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ApiError::invalid_request(
+                "last4 must be four digits.",
+                Some("last4"),
+            ));
+        }
+    }
+    let mut state = emulator.lock();
+    let pm = crate::state::require_mut(&mut state.payment_methods, "PaymentMethod", &id, "id")?;
+    let previous = json!({ "card": pm["card"].clone() });
+    if let Some(month) = body.exp_month {
+        pm["card"]["exp_month"] = json!(month);
+    }
+    if let Some(year) = body.exp_year {
+        pm["card"]["exp_year"] = json!(year);
+    }
+    if let Some(last4) = &body.last4 {
+        pm["card"]["last4"] = json!(last4);
+    }
+    let updated = pm.clone();
+    crate::events::emit(
+        &mut state,
+        "payment_method.automatically_updated",
+        &updated,
+        Some(previous),
+    );
+    emulator.flush(&mut state);
+    Ok(Json(updated))
 }
 
 #[derive(Deserialize)]

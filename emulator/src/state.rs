@@ -58,6 +58,17 @@ pub enum CardBehavior {
     ChargeFails,
     /// 4000 0025 0000 3155: on-session payments need authentication; off-session renewals after setup succeed.
     RequiresAuthentication,
+    /// 4000 0027 6000 3184: every payment needs authentication, off-session renewals included.
+    AlwaysAuthenticate,
+}
+
+impl CardBehavior {
+    pub fn needs_authentication(self) -> bool {
+        matches!(
+            self,
+            Self::RequiresAuthentication | Self::AlwaysAuthenticate
+        )
+    }
 }
 
 impl CardBehavior {
@@ -70,7 +81,8 @@ impl CardBehavior {
             "4242424242424242" | "5555555555554444" => Some(Self::Succeeds),
             "4000000000000002" | "4000000000009995" => Some(Self::Declined),
             "4000000000000341" => Some(Self::ChargeFails),
-            "4000002500003155" | "4000002760003184" => Some(Self::RequiresAuthentication),
+            "4000002500003155" => Some(Self::RequiresAuthentication),
+            "4000002760003184" => Some(Self::AlwaysAuthenticate),
             _ => None,
         }
     }
@@ -84,9 +96,9 @@ impl CardBehavior {
                 Some((Self::Declined, "0002"))
             }
             "pm_card_chargeCustomerFail" => Some((Self::ChargeFails, "0341")),
-            "pm_card_authenticationRequired" | "pm_card_threeDSecure2Required" => {
-                Some((Self::RequiresAuthentication, "3155"))
-            }
+            "pm_card_authenticationRequired"
+            | "pm_card_authenticationRequiredOnSetup"
+            | "pm_card_threeDSecure2Required" => Some((Self::RequiresAuthentication, "3155")),
             _ => None,
         }
     }
@@ -184,6 +196,9 @@ pub struct State {
     /// Seconds added to the wall clock for everything not on a test clock.
     pub clock_offset: i64,
     pub tax_enabled: bool,
+    /// Set while a buyer completes hosted Checkout: charges then happen on-session, right after
+    /// the challenge, so even an always-authenticate card goes through.
+    pub buyer_present: bool,
     /// Events emitted by the request in progress; the dispatcher hands them to the webhook worker.
     pub outbox: Vec<Value>,
     /// While a clock advance replays what fell due, the moment being replayed: renewals and

@@ -332,6 +332,7 @@ pub fn pay_invoice(
                 description: Some("Subscription update"),
                 metadata: json!({}),
                 authenticated,
+                off_session: !state.buyer_present,
             },
         )),
         (true, None) => {
@@ -341,7 +342,15 @@ pub fn pay_invoice(
     };
     let paid = pi.as_ref().is_none_or(|pi| pi["status"] == "succeeded");
     if !paid {
+        let needs_action = pi
+            .as_ref()
+            .is_some_and(|pi| pi["status"] == "requires_action");
         mark_payment_failed(state, invoice_id, now, pi.as_ref());
+        if needs_action {
+            if let Some(invoice) = state.invoices.get(invoice_id).cloned() {
+                emit(state, "invoice.payment_action_required", &invoice, None);
+            }
+        }
         return false;
     }
     let Some(stored) = state.invoices.get_mut(invoice_id) else {

@@ -25,6 +25,8 @@ pub struct ChargeRequest<'a> {
     pub metadata: Value,
     /// Whether the card was already authenticated (3-D Secure passed, or set up for off-session use).
     pub authenticated: bool,
+    /// Charged without the customer (renewals): an always-authenticate card then needs action.
+    pub off_session: bool,
 }
 
 /// Creates a confirmed payment intent and its charge, succeeding or failing as the test card says.
@@ -32,7 +34,13 @@ pub struct ChargeRequest<'a> {
 pub fn charge_card(state: &mut State, req: &ChargeRequest<'_>) -> Value {
     let pi = new_intent(state, req, Some(req.payment_method));
     let id = pi["id"].as_str().unwrap_or_default().to_owned();
-    attempt(state, &id, req.authenticated)
+    let always =
+        state.card_behaviors.get(req.payment_method) == Some(&CardBehavior::AlwaysAuthenticate);
+    attempt(
+        state,
+        &id,
+        req.authenticated && !(always && req.off_session),
+    )
 }
 
 fn new_intent(state: &mut State, req: &ChargeRequest<'_>, payment_method: Option<&str>) -> Value {
@@ -96,7 +104,7 @@ fn attempt(state: &mut State, pi_id: &str, authenticated: bool) -> Value {
         .get(&pm_id)
         .copied()
         .unwrap_or(CardBehavior::Succeeds);
-    if behavior == CardBehavior::RequiresAuthentication && !authenticated {
+    if behavior.needs_authentication() && !authenticated {
         pi["status"] = json!("requires_action");
         pi["next_action"] = json!({
             "type": "use_stripe_sdk",
@@ -108,7 +116,9 @@ fn attempt(state: &mut State, pi_id: &str, authenticated: bool) -> Value {
     }
     let succeeded = matches!(
         behavior,
-        CardBehavior::Succeeds | CardBehavior::RequiresAuthentication
+        CardBehavior::Succeeds
+            | CardBehavior::RequiresAuthentication
+            | CardBehavior::AlwaysAuthenticate
     );
     let customer = pi["customer"].as_str().map(str::to_owned);
     let now = state.now_for_customer(customer.as_deref());
@@ -206,6 +216,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
         description: p.str("description"),
         metadata: super::metadata(p)?,
         authenticated: false,
+        off_session: false,
     };
     let pi = new_intent(ctx.state, &req, pm.as_deref());
     if p.bool("confirm")?.unwrap_or(false) {
@@ -261,8 +272,10 @@ fn confirm_now(state: &mut State, id: &str, off_session: bool) -> ApiResult<Valu
         .get(id)
         .and_then(|pi| pi["payment_method"].as_str())
         .map(str::to_owned);
-    let needs_auth = pm.as_deref().and_then(|pm| state.card_behaviors.get(pm))
-        == Some(&CardBehavior::RequiresAuthentication);
+    let needs_auth = pm
+        .as_deref()
+        .and_then(|pm| state.card_behaviors.get(pm))
+        .is_some_and(|b| b.needs_authentication());
     if off_session && needs_auth {
         let mut error = ApiError::card_declined(
             "authentication_required",

@@ -44,6 +44,19 @@ pub fn complete(
     authenticated: bool,
     base_url: &str,
 ) -> Result<Outcome, ApiError> {
+    state.buyer_present = true;
+    let outcome = complete_present(state, session_id, form, authenticated, base_url);
+    state.buyer_present = false;
+    outcome
+}
+
+fn complete_present(
+    state: &mut State,
+    session_id: &str,
+    form: &PaymentForm,
+    authenticated: bool,
+    base_url: &str,
+) -> Result<Outcome, ApiError> {
     expire_if_due(state, session_id);
     let session = require(
         &state.checkout_sessions,
@@ -81,7 +94,9 @@ pub fn complete(
         {
             return Ok(Outcome::Declined(DECLINE_MESSAGE))
         }
-        CardBehavior::RequiresAuthentication if !authenticated => {
+        CardBehavior::RequiresAuthentication | CardBehavior::AlwaysAuthenticate
+            if !authenticated =>
+        {
             return Ok(Outcome::NeedsAuthentication)
         }
         _ => {}
@@ -235,6 +250,7 @@ pub fn complete(
                     description: None,
                     metadata: json!({}),
                     authenticated: true,
+                    off_session: false,
                 },
             );
             updates = json!({ "payment_intent": pi["id"], "amount_total": amounts.total, "amount_subtotal": amounts.subtotal, "total_details": { "amount_discount": amounts.discount, "amount_shipping": 0, "amount_tax": amounts.tax } });
