@@ -213,3 +213,45 @@ async fn portal_cannot_touch_another_customers_subscription() {
         false
     );
 }
+
+#[tokio::test]
+async fn tax_ids_are_added_and_removed_from_the_portal() {
+    let emu = spawn_emulator().await;
+    let (portal, sub) = portal_for_subscriber(&emu).await;
+    let customer = sub["customer"].as_str().unwrap();
+    let bad = post_form(&emu, &portal, "tax_id", &[("tax_id", "hello")]).await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("not valid"));
+    let added = post_form(&emu, &portal, "tax_id", &[("tax_id", "DE123456789")]).await;
+    assert_eq!(added.status(), 303);
+    let ids = emu
+        .ok_get(&format!("/v1/customers/{customer}/tax_ids"))
+        .await;
+    assert_eq!(ids["data"][0]["type"], "eu_vat");
+    let id = ids["data"][0]["id"].as_str().unwrap().to_owned();
+    let page = emu.page_text(portal["url"].as_str().unwrap()).await;
+    assert!(page.contains("DE123456789"));
+    let removed = post_form(&emu, &portal, "remove_tax_id", &[("id", &id)]).await;
+    assert_eq!(removed.status(), 303);
+    let ids = emu
+        .ok_get(&format!("/v1/customers/{customer}/tax_ids"))
+        .await;
+    assert_eq!(ids["data"].as_array().unwrap().len(), 0);
+    let types = emu.event_types().await;
+    let tail: Vec<&str> = types
+        .iter()
+        .rev()
+        .take(4)
+        .rev()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "customer.tax_id.created",
+            "customer.updated",
+            "customer.tax_id.deleted",
+            "customer.updated"
+        ]
+    );
+}

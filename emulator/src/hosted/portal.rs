@@ -157,6 +157,18 @@ fn perform(
             resources::customers::set_default_payment_method(ctx, customer, &pm_id)?;
             set_subscriptions_payment_method(ctx, customer, &pm_id)?;
         }
+        "tax_id" => {
+            let value = field("tax_id");
+            let kind = resources::tax_ids::infer_type(&value).ok_or_else(|| {
+                ApiError::invalid_request("The tax ID you entered is not valid.", Some("tax_id"))
+            })?;
+            resources::tax_ids::add(ctx.state, customer, kind, &value, "tax_id")?;
+            tax_ids_changed(ctx, customer);
+        }
+        "remove_tax_id" => {
+            resources::tax_ids::delete(ctx, customer, &field("id"))?;
+            tax_ids_changed(ctx, customer);
+        }
         "address" => {
             let params = form_params(&[
                 ("address[line1]", &field("line1")),
@@ -174,6 +186,18 @@ fn perform(
         }
     }
     Ok(())
+}
+
+/// The portal's tax ID edits also announce the customer as updated, as Stripe's portal does.
+fn tax_ids_changed(ctx: &mut Ctx<'_>, customer: &str) {
+    if let Some(updated) = ctx.state.customers.get(customer).cloned() {
+        crate::events::emit(
+            ctx.state,
+            "customer.updated",
+            &updated,
+            Some(serde_json::json!({})),
+        );
+    }
 }
 
 /// Stripe's portal makes a new card the default for the customer's subscriptions too.
@@ -260,6 +284,19 @@ fn render(emulator: &Emulator, session_id: &str, error: Option<&ApiError>) -> Re
          <label>Postal code<input name=\"postal_code\" value=\"{}\"></label><label>Country (ISO code)<input name=\"country\" maxlength=\"2\" value=\"{}\"></label>\
          <button type=\"submit\" id=\"update-address\">Save address</button></form>",
         value("line1"), value("city"), value("postal_code"), value("country"),
+    ));
+    body.push_str("<h2>Tax IDs</h2><ul id=\"tax-ids\">");
+    for tax_id in resources::tax_ids::customer_list(&state, customer_id) {
+        body.push_str(&format!(
+            "<li>{} <form method=\"post\" action=\"/p/session/{sid}/remove_tax_id\"><input type=\"hidden\" name=\"id\" value=\"{}\">\
+             <button type=\"submit\" class=\"secondary\">Remove</button></form></li>",
+            esc(tax_id["value"].as_str().unwrap_or_default()),
+            esc(tax_id["id"].as_str().unwrap_or_default()),
+        ));
+    }
+    body.push_str(&format!(
+        "</ul><form method=\"post\" action=\"/p/session/{sid}/tax_id\"><label>Tax ID<input name=\"tax_id\" placeholder=\"DE123456789\" required></label>\
+         <button type=\"submit\" id=\"add-tax-id\">Add tax ID</button></form>"
     ));
     body.push_str("<h2>Invoices</h2><table>");
     for invoice in state
