@@ -65,7 +65,15 @@ pub async fn handle(
 
     let path = uri.path().trim_start_matches("/v1/").trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').collect();
-    let result = {
+    let unknown = (method == Method::POST)
+        .then(|| crate::allowed::first_unknown(&segments, params.names()))
+        .flatten();
+    let result = if let Some(name) = unknown {
+        Err(ApiError {
+            code: Some("parameter_unknown"),
+            ..ApiError::invalid_request(format!("Received unknown parameter: {name}"), Some(name))
+        })
+    } else {
         let mut ctx = Ctx {
             state: &mut state,
             base_url: &base_url,

@@ -5,6 +5,7 @@
 
 #![recursion_limit = "256"]
 
+mod allowed;
 mod api;
 mod billing;
 mod config;

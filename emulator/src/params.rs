@@ -70,6 +70,11 @@ impl Params {
         self.root.get(key)
     }
 
+    /// The top-level parameter names, in sorted order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.root.keys().map(String::as_str)
+    }
+
     pub fn str(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(Param::as_str)
     }

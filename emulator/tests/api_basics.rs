@@ -224,3 +224,58 @@ async fn reset_forgets_everything() {
     let list = emu.ok_get("/v1/products").await;
     assert!(list["data"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn unknown_top_level_parameters_are_rejected_like_stripe() {
+    let emu = spawn_emulator().await;
+    let (status, body) = emu
+        .post(
+            "/v1/customers",
+            &[("email", "a@example.com"), ("emial", "typo")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["type"], "invalid_request_error");
+    assert_eq!(body["error"]["code"], "parameter_unknown");
+    assert_eq!(
+        body["error"]["message"],
+        "Received unknown parameter: emial"
+    );
+    assert_eq!(body["error"]["param"], "emial");
+    assert_eq!(
+        emu.ok_get("/v1/customers").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let ok = emu
+        .ok_post(
+            "/v1/customers",
+            &[
+                ("email", "a@example.com"),
+                ("metadata[anything_goes]", "1"),
+                ("expand[]", "tax"),
+            ],
+        )
+        .await;
+    assert_eq!(ok["metadata"]["anything_goes"], "1");
+    let (status, body) = emu
+        .post(
+            &format!("/v1/customers/{}", ok["id"].as_str().unwrap()),
+            &[("colour", "red")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["param"], "colour");
+    let (status, body) = emu
+        .post(
+            "/v1/coupons",
+            &[("percent_off", "10"), ("durration", "once")],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["param"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("durration"))
+    );
+}
