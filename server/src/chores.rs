@@ -18,8 +18,9 @@ const CLI_ACTOR: Actor<'static> = Actor {
 /// Re-encrypts every stored secret from PAYDESK_MASTER_KEY to PAYDESK_NEW_MASTER_KEY.
 pub async fn rotate_secrets(config: &Config) -> Result<()> {
     let old = SecretCipher::new(config.require_master_key()?.bytes());
-    let raw = std::env::var("PAYDESK_NEW_MASTER_KEY")
-        .context("PAYDESK_NEW_MASTER_KEY is not set (generate one with `openssl rand -base64 32`)")?;
+    let raw = std::env::var("PAYDESK_NEW_MASTER_KEY").context(
+        "PAYDESK_NEW_MASTER_KEY is not set (generate one with `openssl rand -base64 32`)",
+    )?;
     let new = SecretCipher::new(MasterKey::parse_base64(&raw)?.bytes());
     let pool = startup::connect(config.require_database_url()?.expose_secret()).await?;
     startup::migrate(&pool).await?;
@@ -49,7 +50,10 @@ pub async fn stripe_import(config: &Config) -> Result<()> {
         env: &config.stripe,
         public_url: &config.public_url,
     };
-    let api = settings.stripe().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let api = settings
+        .stripe()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let report = catalog::import_all_with_progress(&pool, &api, |done, total, name| {
         let width = 30;
         let filled = (done * width).checked_div(total).unwrap_or(width);

@@ -1,7 +1,7 @@
 //! Typed configuration from the environment. Every variable is documented in `.env.example`.
 
-use app::server::billing::settings::StripeEnv;
 use app::model::{validate_key, KeyKind, StripeMode};
+use app::server::billing::settings::StripeEnv;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use std::net::SocketAddr;

@@ -71,7 +71,10 @@ async fn serve_demo(
             data_dir.join("stripe-emulator.key").display()
         );
     } else {
-        println!("  Stripe:  as configured in Settings > Payment platform (emulator idle at {})", stripe.base_url);
+        println!(
+            "  Stripe:  as configured in Settings > Payment platform (emulator idle at {})",
+            stripe.base_url
+        );
     }
     println!("  admin:   {ADMIN_EMAIL} / {ADMIN_PASSWORD}");
     for (_, email) in MEMBERS {
@@ -126,6 +129,7 @@ pub async fn seed(pool: &PgPool) -> Result<()> {
 
 /// The demo's master key, made once and kept beside its data (readable by the owner only).
 fn demo_master_key(data_dir: &Path) -> Result<MasterKey> {
-    let encoded = demo_stripe::kept_secret(&data_dir.join("master.key"), MasterKey::generate_base64)?;
+    let encoded =
+        demo_stripe::kept_secret(&data_dir.join("master.key"), MasterKey::generate_base64)?;
     Ok(MasterKey::parse_base64(&encoded)?)
 }

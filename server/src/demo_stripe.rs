@@ -22,7 +22,10 @@ const DEMO_ACTOR: Actor<'static> = Actor {
 /// Starts the emulator on `addr`, or on any free port when that one is taken.
 pub async fn start(data_dir: &Path, addr: SocketAddr) -> Result<Running> {
     let key = kept_secret(&data_dir.join("stripe-emulator.key"), || {
-        format!("sk_test_{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 32))
+        format!(
+            "sk_test_{}",
+            Alphanumeric.sample_string(&mut rand::thread_rng(), 32)
+        )
     })?;
     let config = EmulatorConfig {
         api_keys: vec![key],
@@ -37,8 +40,8 @@ pub async fn start(data_dir: &Path, addr: SocketAddr) -> Result<Running> {
 }
 
 /// Points Paydesk's test mode at the emulator, unless an admin has since pointed it elsewhere
-/// (real Stripe keys are never overwritten), then pushes the test catalog so the emulator,
-/// which starts empty, has every product again.
+/// (real Stripe keys are never overwritten), registers Paydesk's webhook endpoint with it, then
+/// pushes the test catalog so the emulator, which starts empty, has every product again.
 pub async fn connect(state: &AppState, running: &Running, data_dir: &Path) -> Result<bool> {
     let settings = state.settings();
     let view = settings.view().await.map_err(app_error)?;
@@ -64,6 +67,12 @@ pub async fn connect(state: &AppState, running: &Running, data_dir: &Path) -> Re
     settings.save(&DEMO_ACTOR, &form).await.map_err(app_error)?;
     std::fs::write(&url_file, &running.base_url)
         .with_context(|| format!("write {}", url_file.display()))?;
+    // The emulator starts empty, so its endpoint (and signing secret) is new on every start.
+    settings
+        .register_webhook(&DEMO_ACTOR)
+        .await
+        .map_err(app_error)
+        .context("register the webhook endpoint with the emulator")?;
     let api = settings.stripe().await.map_err(app_error)?;
     for product in catalog::list(&state.pool, StripeMode::Test.as_str())
         .await

@@ -9,3 +9,4 @@ mod health;
 mod origin;
 pub mod startup;
 pub mod telemetry;
+mod webhook;

@@ -13,7 +13,7 @@ use axum::extract::{FromRef, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -155,6 +155,7 @@ fn router(state: ServerState, sessions: PostgresStore, config: &Config) -> Route
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route(crate::webhook::WEBHOOK_PATH, post(crate::webhook::receive))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

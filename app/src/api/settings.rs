@@ -53,7 +53,10 @@ pub async fn register_stripe_webhook() -> Result<WebhookRegistration, AppError> 
     context::respond(
         async move {
             let (admin, state) = context::require_admin().await?;
-            state.settings().register_webhook(&Actor::from(&admin)).await
+            state
+                .settings()
+                .register_webhook(&Actor::from(&admin))
+                .await
         }
         .await,
     )

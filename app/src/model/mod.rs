@@ -12,8 +12,8 @@ pub use catalog::{
 };
 pub use error::AppError;
 pub use money::{Currency, Money};
-pub use user::{CurrentUser, DisplayName, EmailAddress, MemberSummary, Password, Role, SignUp};
 pub use settings::{
     mask_key, validate_key, ConnectionReport, KeyField, KeyKind, ModeKeys, RemoteProductSummary,
     StripeMode, StripeSettingsForm, StripeSettingsView, TaxBehavior, WebhookRegistration,
 };
+pub use user::{CurrentUser, DisplayName, EmailAddress, MemberSummary, Password, Role, SignUp};

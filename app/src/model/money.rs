@@ -76,7 +76,11 @@ impl Money {
     /// Reads an amount as people type it ("29", "29.5", "1,299.00") into minor units of
     /// `currency`, exactly: no floats, and no more decimals than the currency has.
     pub fn parse_major(raw: &str, currency: Currency) -> Result<Self, String> {
-        let cleaned: String = raw.trim().chars().filter(|c| *c != ',' && *c != '_').collect();
+        let cleaned: String = raw
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '_')
+            .collect();
         let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
         let decimals = currency.decimals() as usize;
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -85,8 +89,14 @@ impl Money {
         }
         if frac.len() > decimals {
             return Err(match decimals {
-                0 => format!("{} has no minor unit: give a whole amount.", currency.code().to_ascii_uppercase()),
-                d => format!("At most {d} decimals for {}.", currency.code().to_ascii_uppercase()),
+                0 => format!(
+                    "{} has no minor unit: give a whole amount.",
+                    currency.code().to_ascii_uppercase()
+                ),
+                d => format!(
+                    "At most {d} decimals for {}.",
+                    currency.code().to_ascii_uppercase()
+                ),
             });
         }
         let padded = format!("{whole}{frac:0<decimals$}");
@@ -204,7 +214,10 @@ mod tests {
     fn major_strings_round_trip() {
         for (raw, code) in [("29.00", "usd"), ("500", "jpy"), ("1.500", "kwd")] {
             let c = Currency::parse(code).expect("valid code");
-            assert_eq!(Money::parse_major(raw, c).expect("valid").major_string(), raw);
+            assert_eq!(
+                Money::parse_major(raw, c).expect("valid").major_string(),
+                raw
+            );
         }
     }
 

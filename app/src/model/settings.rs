@@ -215,7 +215,9 @@ pub fn validate_key(mode: StripeMode, kind: KeyKind, raw: &str) -> Result<String
         if kind != KeyKind::WebhookSecret && StripeMode::of_key(key).is_some_and(|k| k != mode) {
             return Err(format!(
                 "This is a {} key; the {} {label} must start with {}.",
-                StripeMode::of_key(key).map(StripeMode::as_str).unwrap_or(""),
+                StripeMode::of_key(key)
+                    .map(StripeMode::as_str)
+                    .unwrap_or(""),
                 m,
                 prefixes.join(" or ")
             ));

@@ -17,7 +17,9 @@ pub struct SecretCipher {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CipherError {
-    #[error("the stored secret could not be decrypted (wrong PAYDESK_MASTER_KEY, or tampered data)")]
+    #[error(
+        "the stored secret could not be decrypted (wrong PAYDESK_MASTER_KEY, or tampered data)"
+    )]
     Open,
     #[error("the secret could not be encrypted")]
     Seal,
@@ -87,7 +89,9 @@ mod tests {
     #[test]
     fn a_sealed_secret_opens_with_the_same_key_and_column() {
         let cipher = SecretCipher::new(&[7; 32]);
-        let sealed = cipher.seal("test_secret_key", &secret("sk_test_abc")).expect("seal");
+        let sealed = cipher
+            .seal("test_secret_key", &secret("sk_test_abc"))
+            .expect("seal");
         assert!(!sealed.windows(11).any(|w| w == b"sk_test_abc"));
         let opened = cipher.open("test_secret_key", &sealed).expect("open");
         assert_eq!(opened.expose_secret(), "sk_test_abc");
@@ -104,7 +108,9 @@ mod tests {
     #[test]
     fn another_key_another_column_or_a_flipped_bit_fails_to_open() {
         let cipher = SecretCipher::new(&[7; 32]);
-        let sealed = cipher.seal("live_secret_key", &secret("sk_live_x")).expect("seal");
+        let sealed = cipher
+            .seal("live_secret_key", &secret("sk_live_x"))
+            .expect("seal");
         assert!(SecretCipher::new(&[8; 32])
             .open("live_secret_key", &sealed)
             .is_err());

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod passwords;
 pub mod stripe;
+pub mod webhooks;
 
 use crate::model::AppError;
 use billing::settings::{SettingsContext, StripeEnv};

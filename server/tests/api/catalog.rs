@@ -45,7 +45,10 @@ async fn saving_a_plan_creates_it_in_stripe_with_both_prices() {
     assert_eq!(remote["description"], "For growing teams");
     let monthly = &product.prices[0];
     assert_eq!(monthly.amount.amount_minor, 2900);
-    assert_eq!(remote["default_price"], Value::from(monthly.stripe_price_id.clone()));
+    assert_eq!(
+        remote["default_price"],
+        Value::from(monthly.stripe_price_id.clone())
+    );
     let prices = stripe_get(&emulator, &format!("/v1/prices?product={stripe_id}")).await;
     let mut amounts: Vec<(i64, String)> = prices["data"]
         .as_array()
@@ -54,12 +57,18 @@ async fn saving_a_plan_creates_it_in_stripe_with_both_prices() {
         .map(|p| {
             (
                 p["unit_amount"].as_i64().unwrap_or_default(),
-                p["recurring"]["interval"].as_str().unwrap_or_default().to_owned(),
+                p["recurring"]["interval"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
             )
         })
         .collect();
     amounts.sort();
-    assert_eq!(amounts, vec![(2900, "month".into()), (29000, "year".into())]);
+    assert_eq!(
+        amounts,
+        vec![(2900, "month".into()), (29000, "year".into())]
+    );
     assert_eq!(sync_state(&app, &product).await, SyncState::InSync);
 }
 
@@ -67,7 +76,10 @@ async fn saving_a_plan_creates_it_in_stripe_with_both_prices() {
 async fn a_new_amount_makes_a_new_price_and_archives_the_old_one() {
     let (app, emulator) = spawn_app_with_stripe().await;
     let first = save_plan(&app, None, "29", "290").await.product;
-    let old_id = first.prices[0].stripe_price_id.clone().expect("old price id");
+    let old_id = first.prices[0]
+        .stripe_price_id
+        .clone()
+        .expect("old price id");
     let id = first.id.to_string();
     let second = save_plan(&app, Some(&id), "35", "290").await;
     assert_eq!(second.sync_error, None);
@@ -75,10 +87,17 @@ async fn a_new_amount_makes_a_new_price_and_archives_the_old_one() {
 
     let active: Vec<_> = product.active_prices().collect();
     assert_eq!(active.len(), 2);
-    let new_monthly = active.iter().find(|p| p.amount.amount_minor == 3500).expect("new");
+    let new_monthly = active
+        .iter()
+        .find(|p| p.amount.amount_minor == 3500)
+        .expect("new");
     let new_id = new_monthly.stripe_price_id.clone().expect("new id");
     assert_ne!(new_id, old_id);
-    let archived = product.prices.iter().find(|p| !p.active).expect("old price kept");
+    let archived = product
+        .prices
+        .iter()
+        .find(|p| !p.active)
+        .expect("old price kept");
     assert_eq!(archived.stripe_price_id.as_deref(), Some(old_id.as_str()));
     let replaced_by: Option<String> =
         sqlx::query_scalar("SELECT replaced_by::text FROM prices WHERE id = $1")
@@ -88,8 +107,14 @@ async fn a_new_amount_makes_a_new_price_and_archives_the_old_one() {
             .expect("row");
     assert_eq!(replaced_by, Some(new_monthly.id.to_string()));
 
-    assert_eq!(stripe_get(&emulator, &format!("/v1/prices/{old_id}")).await["active"], false);
-    assert_eq!(stripe_get(&emulator, &format!("/v1/prices/{new_id}")).await["active"], true);
+    assert_eq!(
+        stripe_get(&emulator, &format!("/v1/prices/{old_id}")).await["active"],
+        false
+    );
+    assert_eq!(
+        stripe_get(&emulator, &format!("/v1/prices/{new_id}")).await["active"],
+        true
+    );
     let stripe_id = product.stripe_product_id.clone().expect("pushed");
     let remote = stripe_get(&emulator, &format!("/v1/products/{stripe_id}")).await;
     assert_eq!(remote["default_price"], Value::from(new_id));
@@ -109,13 +134,23 @@ async fn a_change_made_in_stripe_shows_as_drift_until_fixed() {
     .await;
     match sync_state(&app, &product).await {
         SyncState::OutOfSync(diffs) => {
-            assert!(diffs.iter().any(|d| d.starts_with("Name: Paydesk has \"Pro\"")), "{diffs:?}");
-            assert!(diffs.iter().any(|d| d.starts_with("Metadata:")), "{diffs:?}");
+            assert!(
+                diffs
+                    .iter()
+                    .any(|d| d.starts_with("Name: Paydesk has \"Pro\"")),
+                "{diffs:?}"
+            );
+            assert!(
+                diffs.iter().any(|d| d.starts_with("Metadata:")),
+                "{diffs:?}"
+            );
         }
         other => panic!("expected drift, got {other:?}"),
     }
     let id = product.id.to_string();
-    app.call::<ProductDetail>("catalog/push", &[("id", &id)]).await.ok();
+    app.call::<ProductDetail>("catalog/push", &[("id", &id)])
+        .await
+        .ok();
     assert_eq!(sync_state(&app, &product).await, SyncState::InSync);
     let remote = stripe_get(&emulator, &format!("/v1/products/{stripe_id}")).await;
     assert_eq!(remote["name"], "Pro");
@@ -138,7 +173,10 @@ async fn archiving_hides_a_product_from_members_and_archives_it_in_stripe() {
     assert_eq!(remote["active"], false);
     // Prices stay active in Stripe so existing subscriptions renew.
     let price = product.prices[0].stripe_price_id.clone().expect("price");
-    assert_eq!(stripe_get(&emulator, &format!("/v1/prices/{price}")).await["active"], true);
+    assert_eq!(
+        stripe_get(&emulator, &format!("/v1/prices/{price}")).await["active"],
+        true
+    );
     let visible = app::server::db::catalog::list_products(&app.pool, "test", true)
         .await
         .expect("list");
@@ -159,7 +197,10 @@ async fn bad_prices_are_refused_and_nothing_reaches_stripe() {
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         answer.err(),
-        AppError::validation("prices.0.amount", "JPY has no minor unit: give a whole amount.")
+        AppError::validation(
+            "prices.0.amount",
+            "JPY has no minor unit: give a whole amount."
+        )
     );
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
         .fetch_one(&app.pool)
@@ -176,21 +217,33 @@ async fn import_links_stripe_products_with_their_metadata() {
     let top_up = stripe_post(
         &emulator,
         "/v1/products",
-        &[("name", "Premium year"), ("metadata[accountType]", "premium"), ("metadata[interval]", "12")],
+        &[
+            ("name", "Premium year"),
+            ("metadata[accountType]", "premium"),
+            ("metadata[interval]", "12"),
+        ],
     )
     .await;
     let top_up_id = top_up["id"].as_str().expect("id");
     stripe_post(
         &emulator,
         "/v1/prices",
-        &[("product", top_up_id), ("currency", "eur"), ("unit_amount", "9900")],
+        &[
+            ("product", top_up_id),
+            ("currency", "eur"),
+            ("unit_amount", "9900"),
+        ],
     )
     .await;
     let ticket = stripe_post(&emulator, "/v1/products", &[("name", "Workshop")]).await;
     let ticket_price = stripe_post(
         &emulator,
         "/v1/prices",
-        &[("product", ticket["id"].as_str().expect("id")), ("currency", "jpy"), ("unit_amount", "5000")],
+        &[
+            ("product", ticket["id"].as_str().expect("id")),
+            ("currency", "jpy"),
+            ("unit_amount", "5000"),
+        ],
     )
     .await;
 
@@ -201,11 +254,22 @@ async fn import_links_stripe_products_with_their_metadata() {
     assert_eq!((again.products_created.len(), again.prices_linked), (0, 0));
 
     let catalog: app::api::catalog::CatalogView = app.call("catalog/list", &[]).await.ok();
-    let premium = catalog.products.iter().find(|p| p.name == "Premium year").expect("imported");
+    let premium = catalog
+        .products
+        .iter()
+        .find(|p| p.name == "Premium year")
+        .expect("imported");
     assert_eq!(premium.kind, ProductKind::TopUp);
-    assert_eq!(premium.metadata.get("accountType").map(String::as_str), Some("premium"));
+    assert_eq!(
+        premium.metadata.get("accountType").map(String::as_str),
+        Some("premium")
+    );
     assert_eq!(premium.prices[0].amount.amount_minor, 9900);
-    let workshop = catalog.products.iter().find(|p| p.name == "Workshop").expect("imported");
+    let workshop = catalog
+        .products
+        .iter()
+        .find(|p| p.name == "Workshop")
+        .expect("imported");
     assert_eq!(workshop.kind, ProductKind::OneTime);
     assert_eq!(workshop.prices[0].amount.to_string(), "¥5000");
     assert_eq!(
@@ -241,12 +305,11 @@ async fn one_price_can_be_linked_by_its_id() {
         .call::<ImportReport>("catalog/link-price", &[("price_id", "price_doesnotexist")])
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let audited: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'catalog.price_linked'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .expect("count");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'catalog.price_linked'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("count");
     assert_eq!(audited, 1);
 }
 
@@ -284,7 +347,10 @@ async fn an_unknown_tax_rate_keeps_the_product_out_of_stripe_with_a_reason() {
         ("form[prices][0][interval]", "month"),
     ];
     let saved: SavedProduct = app.call("catalog/save", &form).await.ok();
-    assert_eq!(saved.product.tax_rate_ids, vec!["txr_doesnotexist".to_owned()]);
+    assert_eq!(
+        saved.product.tax_rate_ids,
+        vec!["txr_doesnotexist".to_owned()]
+    );
     assert_eq!(
         saved.sync_error.as_deref(),
         Some("Stripe has no active tax rate txr_doesnotexist: create it in Stripe or remove it here.")

@@ -6,3 +6,4 @@ mod helpers;
 mod pages;
 mod security;
 mod settings;
+mod webhooks;

@@ -1,8 +1,8 @@
 //! Settings > Payment platform against a real Postgres and the Stripe emulator.
 
 use crate::helpers::{
-    settings_form, spawn_app, spawn_app_with_env, spawn_app_with_stripe, spawn_emulator,
-    fresh_database, ADMIN_EMAIL, PASSWORD,
+    fresh_database, settings_form, spawn_app, spawn_app_with_env, spawn_app_with_stripe,
+    spawn_emulator, ADMIN_EMAIL, PASSWORD,
 };
 use app::model::{AppError, ConnectionReport, StripeMode, StripeSettingsView, WebhookRegistration};
 use reqwest::StatusCode;
@@ -18,19 +18,34 @@ async fn the_whole_settings_flow_never_sends_a_secret_back() {
     form.push(("form[test_webhook_secret]", whsec));
 
     let mut bodies = Vec::new();
-    let saved = app.call::<StripeSettingsView>("settings/stripe/save", &form).await;
+    let saved = app
+        .call::<StripeSettingsView>("settings/stripe/save", &form)
+        .await;
     bodies.push(saved.raw.clone());
     let view = saved.ok();
     assert_eq!(view.test.secret_key.shown.as_deref(), Some(&*masked(&key)));
-    assert_eq!(view.test.webhook_secret.shown.as_deref(), Some("whsec_...0001"));
+    assert_eq!(
+        view.test.webhook_secret.shown.as_deref(),
+        Some("whsec_...0001")
+    );
     let got = app.call::<StripeSettingsView>("settings/stripe", &[]).await;
     bodies.push(got.raw.clone());
-    let verified = app.call::<ConnectionReport>("settings/stripe/verify", &[]).await;
+    let verified = app
+        .call::<ConnectionReport>("settings/stripe/verify", &[])
+        .await;
     bodies.push(verified.raw.clone());
-    let registered = app.call::<WebhookRegistration>("settings/stripe/webhook", &[]).await;
+    let registered = app
+        .call::<WebhookRegistration>("settings/stripe/webhook", &[])
+        .await;
     bodies.push(registered.raw.clone());
     let registration = registered.ok();
-    bodies.push(app.get("/admin/settings/stripe").await.text().await.expect("page"));
+    bodies.push(
+        app.get("/admin/settings/stripe")
+            .await
+            .text()
+            .await
+            .expect("page"),
+    );
 
     assert!(registration.endpoint_id.starts_with("we_"));
     let cipher = app::server::crypto::SecretCipher::new(&[0x2a; 32]);
@@ -46,16 +61,18 @@ async fn the_whole_settings_flow_never_sends_a_secret_back() {
     assert!(stripe_whsec.starts_with("whsec_") && stripe_whsec != whsec);
     for body in &bodies {
         for secret in [&key, whsec, &stripe_whsec] {
-            assert!(!body.contains(secret), "a response contained a secret: {body}");
+            assert!(
+                !body.contains(secret),
+                "a response contained a secret: {body}"
+            );
         }
     }
     // Stored encrypted: the database holds neither the key nor any part of it past the hint.
-    let row: (Vec<u8>, Vec<u8>) = sqlx::query_as(
-        "SELECT test_secret_key, test_webhook_secret FROM stripe_settings",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .expect("settings row");
+    let row: (Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT test_secret_key, test_webhook_secret FROM stripe_settings")
+            .fetch_one(&app.pool)
+            .await
+            .expect("settings row");
     for sealed in [&row.0, &row.1] {
         assert!(!String::from_utf8_lossy(sealed).contains("sk_test_"));
         assert!(!String::from_utf8_lossy(sealed).contains("whsec_"));
@@ -75,7 +92,9 @@ async fn a_bad_key_is_refused_with_its_field_and_changes_nothing() {
     for field in form.iter_mut().filter(|(k, _)| *k == "form[automatic_tax]") {
         field.1 = "true";
     }
-    let answer = app.call::<StripeSettingsView>("settings/stripe/save", &form).await;
+    let answer = app
+        .call::<StripeSettingsView>("settings/stripe/save", &form)
+        .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         answer.err(),
@@ -104,8 +123,14 @@ async fn verify_says_plainly_what_is_wrong() {
 
     // A key Stripe does not know.
     let form = settings_form(&emulator.base_url, "sk_test_revokedkey12345678");
-    app.call::<StripeSettingsView>("settings/stripe/save", &form).await.ok();
-    match app.call::<ConnectionReport>("settings/stripe/verify", &[]).await.err() {
+    app.call::<StripeSettingsView>("settings/stripe/save", &form)
+        .await
+        .ok();
+    match app
+        .call::<ConnectionReport>("settings/stripe/verify", &[])
+        .await
+        .err()
+    {
         AppError::Payment(m) => assert!(m.starts_with("Stripe rejected the secret key"), "{m}"),
         other => panic!("{other:?}"),
     }
@@ -115,8 +140,14 @@ async fn verify_says_plainly_what_is_wrong() {
     form.retain(|(k, _)| *k != "form[mode]" && *k != "form[enabled]");
     form.push(("form[mode]", "live"));
     form.push(("form[enabled]", "false"));
-    app.call::<StripeSettingsView>("settings/stripe/save", &form).await.ok();
-    match app.call::<ConnectionReport>("settings/stripe/verify", &[]).await.err() {
+    app.call::<StripeSettingsView>("settings/stripe/save", &form)
+        .await
+        .ok();
+    match app
+        .call::<ConnectionReport>("settings/stripe/verify", &[])
+        .await
+        .err()
+    {
         AppError::Conflict(m) => assert!(m.starts_with("No live secret key yet"), "{m}"),
         other => panic!("{other:?}"),
     }
@@ -127,9 +158,18 @@ async fn verify_says_plainly_what_is_wrong() {
         format!("http://{}", listener.local_addr().expect("addr"))
     };
     let form = settings_form(&closed, emulator.emulator.secret_key());
-    app.call::<StripeSettingsView>("settings/stripe/save", &form).await.ok();
-    match app.call::<ConnectionReport>("settings/stripe/verify", &[]).await.err() {
-        AppError::Payment(m) => assert!(m.starts_with(&format!("Could not reach Stripe at {closed}")), "{m}"),
+    app.call::<StripeSettingsView>("settings/stripe/save", &form)
+        .await
+        .ok();
+    match app
+        .call::<ConnectionReport>("settings/stripe/verify", &[])
+        .await
+        .err()
+    {
+        AppError::Payment(m) => assert!(
+            m.starts_with(&format!("Could not reach Stripe at {closed}")),
+            "{m}"
+        ),
         other => panic!("{other:?}"),
     }
 }
@@ -140,7 +180,10 @@ async fn keys_from_the_environment_override_the_form_and_show_masked() {
     let key = emulator.emulator.secret_key().to_owned();
     let app = spawn_app_with_env(
         fresh_database().await,
-        &[("STRIPE_SECRET_KEY", &key), ("STRIPE_API_BASE", &emulator.base_url)],
+        &[
+            ("STRIPE_SECRET_KEY", &key),
+            ("STRIPE_API_BASE", &emulator.base_url),
+        ],
     )
     .await;
     app.create_admin().await;
@@ -161,12 +204,11 @@ async fn keys_from_the_environment_override_the_form_and_show_masked() {
 async fn every_change_is_audited_by_field_name_never_by_value() {
     let (app, emulator) = spawn_app_with_stripe().await;
     let key = emulator.emulator.secret_key();
-    let rows: Vec<(String, String, Value)> = sqlx::query_as(
-        "SELECT actor_email, action, details FROM audit_log ORDER BY id",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .expect("audit rows");
+    let rows: Vec<(String, String, Value)> =
+        sqlx::query_as("SELECT actor_email, action, details FROM audit_log ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .expect("audit rows");
     let (actor, action, details) = rows.last().expect("one row");
     assert_eq!(actor, ADMIN_EMAIL);
     assert_eq!(action, "settings.stripe.updated");
@@ -176,7 +218,12 @@ async fn every_change_is_audited_by_field_name_never_by_value() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    for f in ["enabled", "test_publishable_key", "api_base", "test_secret_key"] {
+    for f in [
+        "enabled",
+        "test_publishable_key",
+        "api_base",
+        "test_secret_key",
+    ] {
         assert!(fields.contains(&f), "{fields:?}");
     }
     assert!(!details.to_string().contains(key));
@@ -185,19 +232,24 @@ async fn every_change_is_audited_by_field_name_never_by_value() {
 #[tokio::test]
 async fn members_cannot_read_or_change_settings() {
     let app = spawn_app().await;
-    app.sign_up("Mallory", "mallory@example.com", PASSWORD).await.ok();
-    for endpoint in ["settings/stripe", "settings/stripe/verify", "settings/stripe/webhook"] {
+    app.sign_up("Mallory", "mallory@example.com", PASSWORD)
+        .await
+        .ok();
+    for endpoint in [
+        "settings/stripe",
+        "settings/stripe/verify",
+        "settings/stripe/webhook",
+    ] {
         let answer = app.call::<Value>(endpoint, &[]).await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "{endpoint}");
     }
     let form = settings_form("http://127.0.0.1:9", "sk_test_membersattempt1234");
     let answer = app.call::<Value>("settings/stripe/save", &form).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    let stored: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT test_secret_key FROM stripe_settings")
-            .fetch_one(&app.pool)
-            .await
-            .expect("row");
+    let stored: Option<Vec<u8>> = sqlx::query_scalar("SELECT test_secret_key FROM stripe_settings")
+        .fetch_one(&app.pool)
+        .await
+        .expect("row");
     assert!(stored.is_none());
 }
 

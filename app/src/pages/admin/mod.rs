@@ -1,4 +1,4 @@
 pub mod overview;
+pub mod product_editor;
 pub mod products;
 pub mod settings_stripe;
-pub mod product_editor;

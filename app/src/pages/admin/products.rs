@@ -3,8 +3,8 @@
 
 use super::product_editor::ProductEditor;
 use crate::api::catalog::{
-    catalog_sync_status, list_catalog, ImportFromStripe, LinkStripePrice, PushProduct,
-    SaveProduct, SetProductArchived,
+    catalog_sync_status, list_catalog, ImportFromStripe, LinkStripePrice, PushProduct, SaveProduct,
+    SetProductArchived,
 };
 use crate::components::error_view::ErrorView;
 use crate::model::{PriceDetail, ProductDetail, ProductSync, SyncState};
@@ -47,11 +47,10 @@ pub fn Products() -> impl IntoView {
         }
     });
     let notice = move || {
-        let save_warning = save
-            .value()
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|s| s.sync_error.map(|e| format!("Saved in Paydesk, but not in Stripe: {e}")));
+        let save_warning = save.value().get().and_then(|r| r.ok()).and_then(|s| {
+            s.sync_error
+                .map(|e| format!("Saved in Paydesk, but not in Stripe: {e}"))
+        });
         let failure = push
             .value()
             .get()
@@ -224,7 +223,10 @@ fn SyncBadge(
 }
 
 #[component]
-fn ImportCard(import: ServerAction<ImportFromStripe>, link: ServerAction<LinkStripePrice>) -> impl IntoView {
+fn ImportCard(
+    import: ServerAction<ImportFromStripe>,
+    link: ServerAction<LinkStripePrice>,
+) -> impl IntoView {
     let importing = import.pending();
     let report = move || {
         import

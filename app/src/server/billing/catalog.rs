@@ -9,9 +9,13 @@ mod draft;
 mod sync;
 
 pub use draft::{parse_form, Draft, DraftPrice};
-pub use sync::{differences, import_all, import_all_with_progress, link_price, push, sync_state, sync_states};
+pub use sync::{
+    differences, import_all, import_all_with_progress, link_price, push, sync_state, sync_states,
+};
 
-use crate::model::{AppError, Currency, Money, PlanInterval, PriceDetail, ProductDetail, ProductForm, ProductKind};
+use crate::model::{
+    AppError, Currency, Money, PlanInterval, PriceDetail, ProductDetail, ProductForm, ProductKind,
+};
 use crate::server::db::audit::{self, Actor};
 use crate::server::db::catalog::{self as db, PriceFields, PriceRow, ProductFields, ProductRow};
 use crate::server::error::OrInternal;
@@ -41,7 +45,9 @@ pub async fn detail(pool: &PgPool, id: Uuid) -> Result<ProductDetail, AppError> 
         .await
         .or_internal("load product")?
         .ok_or(AppError::NotFound)?;
-    let prices = db::prices_of(pool, &[id]).await.or_internal("load prices")?;
+    let prices = db::prices_of(pool, &[id])
+        .await
+        .or_internal("load prices")?;
     detail_of(product, prices.iter().collect())
 }
 
@@ -49,8 +55,8 @@ fn detail_of(p: ProductRow, prices: Vec<&PriceRow>) -> Result<ProductDetail, App
     let kind = ProductKind::parse(&p.kind)
         .ok_or_else(|| anyhow::anyhow!("unknown product kind {}", p.kind))
         .or_internal("read product")?;
-    let metadata: BTreeMap<String, String> = serde_json::from_value(p.metadata)
-        .or_internal("read product metadata")?;
+    let metadata: BTreeMap<String, String> =
+        serde_json::from_value(p.metadata).or_internal("read product metadata")?;
     let prices = prices
         .into_iter()
         .map(|r| {
@@ -60,7 +66,10 @@ fn detail_of(p: ProductRow, prices: Vec<&PriceRow>) -> Result<ProductDetail, App
             Ok(PriceDetail {
                 id: r.id,
                 amount: Money::new(r.unit_amount, currency),
-                interval: r.recurring_interval.as_deref().and_then(PlanInterval::parse),
+                interval: r
+                    .recurring_interval
+                    .as_deref()
+                    .and_then(PlanInterval::parse),
                 interval_count: r.interval_count,
                 active: r.active,
                 stripe_price_id: r.stripe_price_id.clone(),
@@ -132,9 +141,9 @@ pub async fn save(
         .unwrap_or_default();
     let mut price_changes = Vec::new();
     for wanted in &draft.prices {
-        let same_slot = current.iter().find(|p| {
-            p.amount.currency == wanted.amount.currency && p.interval == wanted.interval
-        });
+        let same_slot = current
+            .iter()
+            .find(|p| p.amount.currency == wanted.amount.currency && p.interval == wanted.interval);
         match same_slot {
             Some(p) if p.amount == wanted.amount => {}
             other => {

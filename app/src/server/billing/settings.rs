@@ -68,7 +68,9 @@ fn keys_of_mut(row: &mut SettingsRow, mode: StripeMode) -> &mut KeyColumns {
 
 impl SettingsContext<'_> {
     pub async fn view(&self) -> Result<StripeSettingsView, AppError> {
-        let row = db::load(self.pool).await.or_internal("load stripe settings")?;
+        let row = db::load(self.pool)
+            .await
+            .or_internal("load stripe settings")?;
         Ok(self.view_of(&row))
     }
 
@@ -208,7 +210,9 @@ impl SettingsContext<'_> {
         changed.retain(|f| !replaced.contains(f));
         changed.extend(replaced);
         if !changed.is_empty() {
-            db::save(&mut *tx, &new).await.or_internal("save stripe settings")?;
+            db::save(&mut *tx, &new)
+                .await
+                .or_internal("save stripe settings")?;
             audit::record(
                 &mut *tx,
                 actor,
@@ -220,7 +224,9 @@ impl SettingsContext<'_> {
             .or_internal("audit settings change")?;
         }
         tx.commit().await.or_internal("commit settings save")?;
-        let saved = db::load(self.pool).await.or_internal("reload stripe settings")?;
+        let saved = db::load(self.pool)
+            .await
+            .or_internal("reload stripe settings")?;
         Ok(self.view_of(&saved))
     }
 
@@ -278,7 +284,9 @@ impl SettingsContext<'_> {
                 return Ok(Some(secret.clone()));
             }
         }
-        let row = db::load(self.pool).await.or_internal("load stripe settings")?;
+        let row = db::load(self.pool)
+            .await
+            .or_internal("load stripe settings")?;
         keys_of(&row, mode)
             .webhook_secret
             .as_ref()
@@ -292,7 +300,9 @@ impl SettingsContext<'_> {
 
     /// A Stripe client for the selected mode.
     pub async fn stripe(&self) -> Result<StripeApi, AppError> {
-        let row = db::load(self.pool).await.or_internal("load stripe settings")?;
+        let row = db::load(self.pool)
+            .await
+            .or_internal("load stripe settings")?;
         let mode = StripeMode::parse(&row.mode).unwrap_or_default();
         let key = self.secret_key(&row, mode)?;
         if StripeMode::of_key(key.expose_secret()) != Some(mode) {
@@ -339,7 +349,9 @@ impl SettingsContext<'_> {
             .await
             .or_internal("load stripe settings")?;
         self.store_secret(&mut row, mode, "webhook_secret", secret.expose_secret())?;
-        db::save(&mut *tx, &row).await.or_internal("save webhook secret")?;
+        db::save(&mut *tx, &row)
+            .await
+            .or_internal("save webhook secret")?;
         audit::record(
             &mut *tx,
             actor,
@@ -443,7 +455,9 @@ pub async fn rotate_master_key(
             }
         }
     }
-    db::save(&mut *tx, &row).await.or_internal("save re-encrypted secrets")?;
+    db::save(&mut *tx, &row)
+        .await
+        .or_internal("save re-encrypted secrets")?;
     tx.commit().await.or_internal("commit key rotation")?;
     Ok(count)
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod events;
 pub mod login_failures;
 pub mod settings;
 pub mod users;

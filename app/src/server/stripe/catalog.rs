@@ -3,13 +3,13 @@
 use super::{StripeApi, StripeFailure};
 use crate::model::PlanInterval;
 use std::collections::{BTreeMap, HashMap};
+use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_product::price::{
     CreatePrice, CreatePriceRecurring, CreatePriceRecurringInterval, ListPrice, RetrievePrice,
     UpdatePrice,
 };
 use stripe_product::product::{CreateProduct, ListProduct, RetrieveProduct, UpdateProduct};
 use stripe_product::tax_rate::RetrieveTaxRate;
-use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_types::Expandable;
 
 /// Stripe's products per list page; the most it allows.

@@ -6,7 +6,7 @@
 
 mod catalog;
 
-pub use catalog::{RemotePrice, RemoteProduct, ProductPush, PricePush};
+pub use catalog::{PricePush, ProductPush, RemotePrice, RemoteProduct};
 
 use crate::model::StripeMode;
 use secrecy::{ExposeSecret, SecretString};
@@ -123,7 +123,10 @@ impl StripeApi {
     fn failure(&self, err: StripeError, what: &str) -> StripeFailure {
         match err {
             StripeError::Stripe(api, status) => {
-                let message = api.message.clone().unwrap_or_else(|| format!("HTTP {status}"));
+                let message = api
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| format!("HTTP {status}"));
                 match status {
                     401 | 403 => StripeFailure::Authentication(message),
                     404 => StripeFailure::NotFound(what.to_owned()),

@@ -38,11 +38,20 @@ pub fn parse_form(
         return Err(AppError::validation("name", "Give the product a name."));
     }
     if name.chars().count() > 250 {
-        return Err(AppError::validation("name", "Keep the name under 250 characters."));
+        return Err(AppError::validation(
+            "name",
+            "Keep the name under 250 characters.",
+        ));
     }
     let image_url = form.image_url.trim();
-    if !image_url.is_empty() && !image_url.starts_with("https://") && !image_url.starts_with("http://") {
-        return Err(AppError::validation("image_url", "The image URL must start with https://."));
+    if !image_url.is_empty()
+        && !image_url.starts_with("https://")
+        && !image_url.starts_with("http://")
+    {
+        return Err(AppError::validation(
+            "image_url",
+            "The image URL must start with https://.",
+        ));
     }
 
     let mut metadata = existing.cloned().unwrap_or_default();
@@ -84,7 +93,8 @@ pub fn parse_form(
             continue;
         }
         let field = |f: &str| format!("prices.{i}.{f}");
-        let currency = Currency::parse(&p.currency).map_err(|m| AppError::validation(&field("currency"), m))?;
+        let currency = Currency::parse(&p.currency)
+            .map_err(|m| AppError::validation(&field("currency"), m))?;
         let amount = Money::parse_major(&p.amount, currency)
             .map_err(|m| AppError::validation(&field("amount"), m))?;
         let interval = match p.interval.as_str() {
@@ -94,12 +104,10 @@ pub fn parse_form(
             })?),
         };
         match (kind, interval) {
-            (ProductKind::Plan, None) => {
-                return Err(AppError::validation(
-                    &field("interval"),
-                    "A plan's prices are monthly or yearly; use a one-time product for one-off sales.",
-                ))
-            }
+            (ProductKind::Plan, None) => return Err(AppError::validation(
+                &field("interval"),
+                "A plan's prices are monthly or yearly; use a one-time product for one-off sales.",
+            )),
             (ProductKind::OneTime, Some(_)) => {
                 return Err(AppError::validation(
                     &field("interval"),
@@ -142,10 +150,13 @@ const MAX_TAX_RATES: usize = 5;
 
 fn parse_tax_rate_ids(raw: &str) -> Result<Vec<String>, AppError> {
     let mut ids: Vec<String> = Vec::new();
-    for id in raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
-        let well_formed = id
-            .strip_prefix("txr_")
-            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+    for id in raw
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+    {
+        let well_formed = id.strip_prefix("txr_").is_some_and(|rest| {
+            !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
         if !well_formed {
             return Err(AppError::validation(
                 "tax_rate_ids",
@@ -166,7 +177,10 @@ fn parse_tax_rate_ids(raw: &str) -> Result<Vec<String>, AppError> {
 }
 
 fn positive_int(raw: &str, max: u32) -> Option<u32> {
-    raw.trim().parse::<u32>().ok().filter(|n| (1..=max).contains(n))
+    raw.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
 }
 
 #[cfg(test)]
@@ -201,7 +215,10 @@ mod tests {
     #[test]
     fn a_plan_with_monthly_and_yearly_prices_parses_to_minor_units() {
         let draft = parse_form(
-            &plan(vec![price("usd", "29", "month"), price("USD", "290.00", "year")]),
+            &plan(vec![
+                price("usd", "29", "month"),
+                price("USD", "290.00", "year"),
+            ]),
             None,
         )
         .expect("valid");
@@ -214,7 +231,10 @@ mod tests {
     fn bad_fields_are_named() {
         assert_eq!(field_of(parse_form(&plan(vec![]), None)), "prices");
         assert_eq!(
-            field_of(parse_form(&plan(vec![price("usd", "9.999", "month")]), None)),
+            field_of(parse_form(
+                &plan(vec![price("usd", "9.999", "month")]),
+                None
+            )),
             "prices.0.amount"
         );
         assert_eq!(
@@ -227,7 +247,10 @@ mod tests {
         );
         assert_eq!(
             field_of(parse_form(
-                &plan(vec![price("usd", "9", "month"), price("usd", "10", "month")]),
+                &plan(vec![
+                    price("usd", "9", "month"),
+                    price("usd", "10", "month")
+                ]),
                 None
             )),
             "prices.1.currency"
@@ -252,9 +275,18 @@ mod tests {
             ("interval".to_owned(), "1".to_owned()),
         ]);
         let draft = parse_form(&form, Some(&existing)).expect("valid");
-        assert_eq!(draft.metadata.get("accountType").map(String::as_str), Some("premium"));
-        assert_eq!(draft.metadata.get("interval").map(String::as_str), Some("12"));
-        assert_eq!(draft.metadata.get("team").map(String::as_str), Some("growth"));
+        assert_eq!(
+            draft.metadata.get("accountType").map(String::as_str),
+            Some("premium")
+        );
+        assert_eq!(
+            draft.metadata.get("interval").map(String::as_str),
+            Some("12")
+        );
+        assert_eq!(
+            draft.metadata.get("team").map(String::as_str),
+            Some("growth")
+        );
         let mut missing = form.clone();
         missing.interval_months = "0".into();
         assert_eq!(field_of(parse_form(&missing, None)), "interval_months");
@@ -281,6 +313,9 @@ mod tests {
         };
         let draft = parse_form(&form, None).expect("valid");
         assert_eq!(draft.prices[0].amount.amount_minor, 5000);
-        assert_eq!(draft.metadata.get("capacity").map(String::as_str), Some("40"));
+        assert_eq!(
+            draft.metadata.get("capacity").map(String::as_str),
+            Some("40")
+        );
     }
 }

@@ -210,7 +210,9 @@ pub fn differences(
     let mut out = Vec::new();
     let mut field = |name: &str, ours: &str, theirs: &str| {
         if ours != theirs {
-            out.push(format!("{name}: Paydesk has \"{ours}\", Stripe has \"{theirs}\""));
+            out.push(format!(
+                "{name}: Paydesk has \"{ours}\", Stripe has \"{theirs}\""
+            ));
         }
     };
     field("Name", &local.name, &remote.name);
@@ -388,9 +390,14 @@ async fn import_product(
             id
         }
     };
-    let existing = db::prices_of(&mut *tx, &[id]).await.or_internal("load prices")?;
+    let existing = db::prices_of(&mut *tx, &[id])
+        .await
+        .or_internal("load prices")?;
     for price in prices {
-        if existing.iter().any(|p| p.stripe_price_id.as_deref() == Some(price.id.as_str())) {
+        if existing
+            .iter()
+            .any(|p| p.stripe_price_id.as_deref() == Some(price.id.as_str()))
+        {
             continue;
         }
         let (Some(amount), None) = (price.unit_amount, &price.unsupported_interval) else {
@@ -409,7 +416,9 @@ async fn import_product(
         let interval = price.interval.map(|i| i.as_str());
         let duplicate = price.active
             && existing.iter().any(|p| {
-                p.active && p.currency == price.currency && p.recurring_interval.as_deref() == interval
+                p.active
+                    && p.currency == price.currency
+                    && p.recurring_interval.as_deref() == interval
             });
         if duplicate {
             report.skipped.push(format!(
@@ -438,11 +447,12 @@ async fn import_product(
         .or_internal("insert imported price")?;
         report.prices_linked += 1;
     }
-    db::mark_synced(&mut *tx, id).await.or_internal("mark synced")?;
+    db::mark_synced(&mut *tx, id)
+        .await
+        .or_internal("mark synced")?;
     tx.commit().await.or_internal("commit import")?;
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -533,6 +543,9 @@ mod tests {
         product.prices[0].stripe_price_id = None;
         let (remote_product, _) = remote();
         let diffs = differences(&product, &remote_product, &[]);
-        assert!(diffs.contains(&"Price $29.00 is not in Stripe yet".to_owned()), "{diffs:?}");
+        assert!(
+            diffs.contains(&"Price $29.00 is not in Stripe yet".to_owned()),
+            "{diffs:?}"
+        );
     }
 }

@@ -1,0 +1,247 @@
+//! `POST /api/stripe/webhook`: verified before parsing, stored once, nothing written otherwise.
+
+use crate::helpers::{settings_form, spawn_app_with_stripe, stripe_post, TestApp};
+use app::server::webhooks::signature::sign;
+use reqwest::StatusCode;
+
+const SECRET: &str = "whsec_paydesktestsecret0001";
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+fn event(id: &str, livemode: bool) -> String {
+    format!(
+        r#"{{"id":"{id}","object":"event","type":"customer.created","livemode":{livemode},"created":{},"api_version":"2026-09-30.endive","data":{{"object":{{"id":"cus_1","object":"customer"}}}}}}"#,
+        now()
+    )
+}
+
+async fn app_with_secret() -> (TestApp, stripe_emulator::Running) {
+    let (app, emulator) = spawn_app_with_stripe().await;
+    let mut form = settings_form(&emulator.base_url, "");
+    form.push(("form[test_webhook_secret]", SECRET));
+    app.call::<serde_json::Value>("settings/stripe/save", &form)
+        .await
+        .ok();
+    (app, emulator)
+}
+
+async fn post(
+    app: &TestApp,
+    body: &str,
+    signature: Option<String>,
+    content_type: &str,
+) -> StatusCode {
+    let mut request = app
+        .client
+        .post(format!("{}/api/stripe/webhook", app.base))
+        .header("content-type", content_type)
+        .body(body.to_owned());
+    if let Some(signature) = signature {
+        request = request.header("stripe-signature", signature);
+    }
+    request.send().await.expect("request").status()
+}
+
+async fn stored(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM stripe_events")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count")
+}
+
+fn signed(body: &str, secret: &str, at: i64) -> Option<String> {
+    Some(format!("t={at},v1={}", sign(secret, at, body.as_bytes())))
+}
+
+#[tokio::test]
+async fn bad_deliveries_get_the_right_status_and_write_nothing() {
+    let (app, _emulator) = app_with_secret().await;
+    let body = event("evt_bad", false);
+    let json = "application/json";
+    let t = now();
+    let cases: Vec<(&str, String, Option<String>, &str, StatusCode)> = vec![
+        (
+            "no header",
+            body.clone(),
+            None,
+            json,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "garbage header",
+            body.clone(),
+            Some("nonsense".into()),
+            json,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "only v0",
+            body.clone(),
+            Some(format!("t={t},v0={}", sign(SECRET, t, body.as_bytes()))),
+            json,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong secret",
+            body.clone(),
+            signed(&body, "whsec_someoneelse", t),
+            json,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "stale",
+            body.clone(),
+            signed(&body, SECRET, t - 301),
+            json,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "tampered",
+            body.replace("cus_1", "cus_2"),
+            signed(&body, SECRET, t),
+            json,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "huge header",
+            body.clone(),
+            Some(format!("t={t},v1={}", "a".repeat(5000))),
+            json,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "live event, test secret",
+            event("evt_live", true),
+            signed(&event("evt_live", true), SECRET, t),
+            json,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "not json",
+            body.clone(),
+            signed(&body, SECRET, t),
+            "text/plain",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "oversize",
+            "x".repeat(300 * 1024),
+            None,
+            json,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ];
+    for (name, body, signature, content_type, expected) in cases {
+        assert_eq!(
+            post(&app, &body, signature, content_type).await,
+            expected,
+            "{name}"
+        );
+    }
+    let get = app.get("/api/stripe/webhook").await.status();
+    assert_eq!(get, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(stored(&app).await, 0);
+}
+
+#[tokio::test]
+async fn without_a_configured_secret_every_event_is_refused() {
+    let (app, _emulator) = spawn_app_with_stripe().await;
+    let body = event("evt_nosecret", false);
+    let status = post(
+        &app,
+        &body,
+        signed(&body, SECRET, now()),
+        "application/json",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(stored(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_delivery_repeated_concurrently_is_stored_once() {
+    let (app, _emulator) = app_with_secret().await;
+    let body = event("evt_dup", false);
+    let signature = signed(&body, SECRET, now());
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let (client, url, body, signature) = (
+            app.client.clone(),
+            format!("{}/api/stripe/webhook", app.base),
+            body.clone(),
+            signature.clone().unwrap_or_default(),
+        );
+        tasks.spawn(async move {
+            client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("stripe-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .expect("request")
+                .status()
+        });
+    }
+    let statuses = tasks.join_all().await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert_eq!(stored(&app).await, 1);
+}
+
+#[tokio::test]
+async fn events_from_the_emulator_land_in_the_inbox() {
+    let (app, emulator) = spawn_app_with_stripe().await;
+    let endpoint = stripe_post(
+        &emulator,
+        "/v1/webhook_endpoints",
+        &[
+            ("url", &format!("{}/api/stripe/webhook", app.base)),
+            ("enabled_events[]", "customer.created"),
+        ],
+    )
+    .await;
+    let secret = endpoint["secret"].as_str().expect("secret").to_owned();
+    let mut form = settings_form(&emulator.base_url, "");
+    form.push(("form[test_webhook_secret]", &secret));
+    app.call::<serde_json::Value>("settings/stripe/save", &form)
+        .await
+        .ok();
+
+    let customer = stripe_post(
+        &emulator,
+        "/v1/customers",
+        &[("email", "inbox@example.com")],
+    )
+    .await;
+    let customer_id = customer["id"].as_str().expect("id").to_owned();
+    let mut row = None;
+    for _ in 0..50 {
+        row = sqlx::query_as::<_, (String, String, String, String)>(
+            "SELECT type, mode, status, object_id FROM stripe_events",
+        )
+        .fetch_optional(&app.pool)
+        .await
+        .expect("query");
+        if row.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        row,
+        Some((
+            "customer.created".into(),
+            "test".into(),
+            "pending".into(),
+            customer_id
+        ))
+    );
+}
