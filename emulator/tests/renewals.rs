@@ -9,43 +9,15 @@ const DAY: i64 = 86_400;
 
 /// A customer on a new test clock, subscribed through Checkout with 4242. Returns (clock, customer, subscription).
 async fn subscribed_on_clock(emu: &TestEmulator) -> (String, String, Value) {
-    let now = chrono::Utc::now().timestamp();
-    let clock = emu
-        .ok_post(
-            "/v1/test_helpers/test_clocks",
-            &[("frozen_time", &now.to_string()), ("name", "renewals")],
-        )
-        .await;
-    let clock_id = clock["id"].as_str().unwrap().to_owned();
-    let customer = emu
-        .ok_post(
-            "/v1/customers",
-            &[("email", "clock@example.com"), ("test_clock", &clock_id)],
-        )
-        .await;
-    let customer_id = customer["id"].as_str().unwrap().to_owned();
+    let clock = emu.test_clock().await;
+    let customer = emu.customer_on_clock(&clock, "clock@example.com").await;
     let price = emu.monthly_price(1500, "usd").await;
-    let session = emu
-        .subscription_session(&price, &[("customer", &customer_id)])
-        .await;
-    emu.pay_hosted(&session, "4242424242424242", &[]).await;
-    let subs = emu
-        .ok_get(&format!("/v1/subscriptions?customer={customer_id}"))
-        .await;
-    (clock_id, customer_id, subs["data"][0].clone())
+    let sub = emu.subscribe_via_checkout(&price, &customer).await;
+    (clock, customer, sub)
 }
 
 async fn advance(emu: &TestEmulator, clock: &str, by: i64) -> Value {
-    let current = emu
-        .ok_get(&format!("/v1/test_helpers/test_clocks/{clock}"))
-        .await["frozen_time"]
-        .as_i64()
-        .unwrap();
-    emu.ok_post(
-        &format!("/v1/test_helpers/test_clocks/{clock}/advance"),
-        &[("frozen_time", &(current + by).to_string())],
-    )
-    .await
+    emu.advance_test_clock(clock, by).await
 }
 
 #[tokio::test]
