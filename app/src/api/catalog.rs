@@ -19,6 +19,30 @@ pub struct SavedProduct {
     pub sync_error: Option<String>,
 }
 
+/// A product was saved in Paydesk; bring Stripe along, and report (not fail on) a Stripe
+/// problem, since the save itself stands.
+#[cfg(feature = "ssr")]
+async fn push_after_save(
+    state: &crate::server::AppState,
+    id: Uuid,
+) -> Result<SavedProduct, AppError> {
+    use crate::server::billing::catalog;
+    let pushed = match state.settings().stripe().await {
+        Ok(api) => catalog::push(&state.pool, &api, id).await,
+        Err(e) => Err(e),
+    };
+    Ok(match pushed {
+        Ok(product) => SavedProduct {
+            product,
+            sync_error: None,
+        },
+        Err(e) => SavedProduct {
+            product: catalog::detail(&state.pool, id).await?,
+            sync_error: Some(e.to_string()),
+        },
+    })
+}
+
 #[server(prefix = "/rpc", endpoint = "catalog/list")]
 pub async fn list_catalog() -> Result<CatalogView, AppError> {
     use crate::server::{billing::catalog, context};
@@ -83,20 +107,7 @@ pub async fn save_product(form: ProductForm) -> Result<SavedProduct, AppError> {
             let (admin, state) = context::require_admin().await?;
             let mode = state.mode().await?;
             let id = catalog::save(&state.pool, &mode, &Actor::from(&admin), &form).await?;
-            let pushed = match state.settings().stripe().await {
-                Ok(api) => catalog::push(&state.pool, &api, id).await,
-                Err(e) => Err(e),
-            };
-            match pushed {
-                Ok(product) => Ok(SavedProduct {
-                    product,
-                    sync_error: None,
-                }),
-                Err(e) => Ok(SavedProduct {
-                    product: catalog::detail(&state.pool, id).await?,
-                    sync_error: Some(e.to_string()),
-                }),
-            }
+            push_after_save(&state, id).await
         }
         .await,
     )
@@ -125,14 +136,7 @@ pub async fn set_product_archived(id: Uuid, archived: bool) -> Result<SavedProdu
         async move {
             let (admin, state) = context::require_admin().await?;
             catalog::set_active(&state.pool, &Actor::from(&admin), id, !archived).await?;
-            let pushed = match state.settings().stripe().await {
-                Ok(api) => catalog::push(&state.pool, &api, id).await,
-                Err(e) => Err(e),
-            };
-            Ok(SavedProduct {
-                product: catalog::detail(&state.pool, id).await?,
-                sync_error: pushed.err().map(|e| e.to_string()),
-            })
+            push_after_save(&state, id).await
         }
         .await,
     )

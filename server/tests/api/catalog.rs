@@ -317,14 +317,7 @@ async fn one_price_can_be_linked_by_its_id() {
 async fn switching_mode_shows_that_modes_catalog_only() {
     let (app, emulator) = spawn_app_with_stripe().await;
     save_plan(&app, None, "29", "290").await;
-    let mut form = crate::helpers::settings_form(&emulator.base_url, "");
-    for field in form.iter_mut() {
-        match field.0 {
-            "form[mode]" => field.1 = "live",
-            "form[enabled]" => field.1 = "false",
-            _ => {}
-        }
-    }
+    let form = crate::helpers::live_mode_form(&emulator.base_url);
     app.call::<Value>("settings/stripe/save", &form).await.ok();
     let live: app::api::catalog::CatalogView = app.call("catalog/list", &[]).await.ok();
     assert_eq!(live.mode, app::model::StripeMode::Live);
@@ -359,4 +352,41 @@ async fn an_unknown_tax_rate_keeps_the_product_out_of_stripe_with_a_reason() {
     assert_eq!(sync_state(&app, &saved.product).await, SyncState::NotPushed);
     let remote = stripe_get(&emulator, "/v1/products").await;
     assert_eq!(remote["data"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn a_product_with_a_stripe_tax_rate_syncs() {
+    let (app, emulator) = spawn_app_with_stripe().await;
+    let rate = stripe_post(
+        &emulator,
+        "/v1/tax_rates",
+        &[
+            ("display_name", "VAT"),
+            ("percentage", "7.7"),
+            ("inclusive", "false"),
+        ],
+    )
+    .await;
+    let rate_id = rate["id"].as_str().expect("tax rate id");
+    let form = [
+        ("form[kind]", "plan"),
+        ("form[name]", "Meeting rooms"),
+        ("form[tax_rate_ids]", rate_id),
+        ("form[prices][0][currency]", "chf"),
+        ("form[prices][0][amount]", "12.50"),
+        ("form[prices][0][interval]", "month"),
+    ];
+    let saved: SavedProduct = app.call("catalog/save", &form).await.ok();
+    assert_eq!(saved.sync_error, None);
+    assert_eq!(sync_state(&app, &saved.product).await, SyncState::InSync);
+    stripe_post(
+        &emulator,
+        &format!("/v1/tax_rates/{rate_id}"),
+        &[("active", "false")],
+    )
+    .await;
+    assert_eq!(
+        sync_state(&app, &saved.product).await,
+        SyncState::OutOfSync(vec![format!("Stripe has no active tax rate {rate_id}")])
+    );
 }

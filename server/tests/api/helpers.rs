@@ -236,6 +236,19 @@ pub fn settings_form<'a>(api_base: &'a str, secret_key: &'a str) -> Vec<(&'a str
     ]
 }
 
+/// The settings form switched to live mode (not enabled: there are no live keys).
+pub fn live_mode_form(api_base: &str) -> Vec<(&str, &str)> {
+    let mut form = settings_form(api_base, "");
+    for field in form.iter_mut() {
+        match field.0 {
+            "form[mode]" => field.1 = "live",
+            "form[enabled]" => field.1 = "false",
+            _ => {}
+        }
+    }
+    form
+}
+
 /// An app with a signed-in admin whose test mode talks to a fresh emulator.
 pub async fn spawn_app_with_stripe() -> (TestApp, stripe_emulator::Running) {
     let emulator = spawn_emulator().await;
@@ -251,15 +264,11 @@ pub async fn spawn_app_with_stripe() -> (TestApp, stripe_emulator::Running) {
 
 /// Reads Stripe objects straight from the emulator, as a second opinion on what Paydesk did.
 pub async fn stripe_get(emulator: &stripe_emulator::Running, path: &str) -> serde_json::Value {
-    reqwest::Client::new()
-        .get(format!("{}{path}", emulator.base_url))
-        .bearer_auth(emulator.emulator.secret_key())
-        .send()
-        .await
-        .expect("emulator request")
-        .json()
-        .await
-        .expect("emulator json")
+    stripe_send(
+        emulator,
+        reqwest::Client::new().get(format!("{}{path}", emulator.base_url)),
+    )
+    .await
 }
 
 pub async fn stripe_post(
@@ -267,10 +276,18 @@ pub async fn stripe_post(
     path: &str,
     form: &[(&str, &str)],
 ) -> serde_json::Value {
-    reqwest::Client::new()
+    let request = reqwest::Client::new()
         .post(format!("{}{path}", emulator.base_url))
+        .form(form);
+    stripe_send(emulator, request).await
+}
+
+async fn stripe_send(
+    emulator: &stripe_emulator::Running,
+    request: reqwest::RequestBuilder,
+) -> serde_json::Value {
+    request
         .bearer_auth(emulator.emulator.secret_key())
-        .form(form)
         .send()
         .await
         .expect("emulator request")

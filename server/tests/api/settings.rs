@@ -117,37 +117,29 @@ async fn verify_lists_the_products_stripe_has() {
     assert!(report.products.iter().any(|p| p.name == "Made in Stripe"));
 }
 
+/// Saves `form`, presses Verify, and returns the error it must give.
+async fn verify_error(app: &crate::helpers::TestApp, form: &[(&str, &str)]) -> AppError {
+    app.call::<StripeSettingsView>("settings/stripe/save", form)
+        .await
+        .ok();
+    app.call::<ConnectionReport>("settings/stripe/verify", &[])
+        .await
+        .err()
+}
+
 #[tokio::test]
 async fn verify_says_plainly_what_is_wrong() {
     let (app, emulator) = spawn_app_with_stripe().await;
 
-    // A key Stripe does not know.
-    let form = settings_form(&emulator.base_url, "sk_test_revokedkey12345678");
-    app.call::<StripeSettingsView>("settings/stripe/save", &form)
-        .await
-        .ok();
-    match app
-        .call::<ConnectionReport>("settings/stripe/verify", &[])
-        .await
-        .err()
-    {
+    let unknown_key = settings_form(&emulator.base_url, "sk_test_revokedkey12345678");
+    match verify_error(&app, &unknown_key).await {
         AppError::Payment(m) => assert!(m.starts_with("Stripe rejected the secret key"), "{m}"),
         other => panic!("{other:?}"),
     }
 
     // Live mode chosen while only test keys exist.
-    let mut form = settings_form(&emulator.base_url, "");
-    form.retain(|(k, _)| *k != "form[mode]" && *k != "form[enabled]");
-    form.push(("form[mode]", "live"));
-    form.push(("form[enabled]", "false"));
-    app.call::<StripeSettingsView>("settings/stripe/save", &form)
-        .await
-        .ok();
-    match app
-        .call::<ConnectionReport>("settings/stripe/verify", &[])
-        .await
-        .err()
-    {
+    let live_without_keys = crate::helpers::live_mode_form(&emulator.base_url);
+    match verify_error(&app, &live_without_keys).await {
         AppError::Conflict(m) => assert!(m.starts_with("No live secret key yet"), "{m}"),
         other => panic!("{other:?}"),
     }
@@ -157,19 +149,14 @@ async fn verify_says_plainly_what_is_wrong() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         format!("http://{}", listener.local_addr().expect("addr"))
     };
-    let form = settings_form(&closed, emulator.emulator.secret_key());
-    app.call::<StripeSettingsView>("settings/stripe/save", &form)
-        .await
-        .ok();
-    match app
-        .call::<ConnectionReport>("settings/stripe/verify", &[])
-        .await
-        .err()
-    {
-        AppError::Payment(m) => assert!(
-            m.starts_with(&format!("Could not reach Stripe at {closed}")),
-            "{m}"
-        ),
+    let unreachable = settings_form(&closed, emulator.emulator.secret_key());
+    match verify_error(&app, &unreachable).await {
+        AppError::Payment(m) => {
+            assert!(
+                m.starts_with(&format!("Could not reach Stripe at {closed}")),
+                "{m}"
+            )
+        }
         other => panic!("{other:?}"),
     }
 }

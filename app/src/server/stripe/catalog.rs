@@ -2,6 +2,7 @@
 
 use super::{StripeApi, StripeFailure};
 use crate::model::PlanInterval;
+use futures::TryStreamExt;
 use std::collections::{BTreeMap, HashMap};
 use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_product::price::{
@@ -63,44 +64,24 @@ pub struct PricePush<'a> {
 
 impl StripeApi {
     pub async fn list_products(&self) -> Result<Vec<RemoteProduct>, StripeFailure> {
-        let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let mut req = ListProduct::new().limit(PAGE);
-            if let Some(after) = &after {
-                req = req.starting_after(after.as_str());
-            }
-            let page = req
-                .send(&self.client)
-                .await
-                .map_err(|e| self.failure(e, "product list"))?;
-            after = page.data.last().map(|p| p.id.to_string());
-            out.extend(page.data.into_iter().map(remote_product));
-            if !page.has_more || after.is_none() {
-                return Ok(out);
-            }
-        }
+        let pages = ListProduct::new().limit(PAGE).paginate();
+        let products: Vec<stripe_shared::Product> = pages
+            .stream(&self.client)
+            .try_collect()
+            .await
+            .map_err(|e| self.failure(e, "product list"))?;
+        Ok(products.into_iter().map(remote_product).collect())
     }
 
     /// Every price of `product_id`, active or archived.
     pub async fn list_prices(&self, product_id: &str) -> Result<Vec<RemotePrice>, StripeFailure> {
-        let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let mut req = ListPrice::new().product(product_id).limit(PAGE);
-            if let Some(after) = &after {
-                req = req.starting_after(after.as_str());
-            }
-            let page = req
-                .send(&self.client)
-                .await
-                .map_err(|e| self.failure(e, "price list"))?;
-            after = page.data.last().map(|p| p.id.to_string());
-            out.extend(page.data.into_iter().map(remote_price));
-            if !page.has_more || after.is_none() {
-                return Ok(out);
-            }
-        }
+        let pages = ListPrice::new().product(product_id).limit(PAGE).paginate();
+        let prices: Vec<stripe_shared::Price> = pages
+            .stream(&self.client)
+            .try_collect()
+            .await
+            .map_err(|e| self.failure(e, "price list"))?;
+        Ok(prices.into_iter().map(remote_price).collect())
     }
 
     pub async fn retrieve_product(&self, id: &str) -> Result<RemoteProduct, StripeFailure> {

@@ -124,7 +124,12 @@ mod tests {
     }
 
     /// Header, body, configured secrets, expected outcome.
-    type Case = (String, &'static [u8], Vec<&'static str>, Result<usize, SignatureError>);
+    type Case = (
+        String,
+        &'static [u8],
+        Vec<&'static str>,
+        Result<usize, SignatureError>,
+    );
 
     #[test]
     fn the_official_sdks_cases_answer_as_they_do() {
