@@ -350,6 +350,8 @@ async fn automatic_tax_adds_german_vat_to_the_first_invoice() {
         .await;
     let page = emu.page_text(session["url"].as_str().unwrap()).await;
     assert!(page.contains("Calculated from your billing address"));
+    assert!(page.contains("Total before tax") && !page.contains("Total due today"));
+    assert_eq!(session["automatic_tax"]["status"], "requires_location_inputs");
     emu.pay_hosted(&session, "4242424242424242", &[]).await;
     let done = emu
         .ok_get(&format!(
@@ -362,6 +364,7 @@ async fn automatic_tax_adds_german_vat_to_the_first_invoice() {
     assert_eq!(done["invoice"]["total_taxes"][0]["amount"], 190);
     assert_eq!(done["amount_total"], 1190);
     assert_eq!(done["total_details"]["amount_tax"], 190);
+    assert_eq!(done["automatic_tax"]["status"], "complete");
 }
 
 #[tokio::test]

@@ -278,8 +278,10 @@ fn render(
                 esc(&format_amount(discount, &currency))
             ));
         }
+        let tax_pending = session["automatic_tax"]["enabled"] == true
+            && session["automatic_tax"]["status"] != "complete";
         if session["automatic_tax"]["enabled"] == true {
-            let tax_text = if session["automatic_tax"]["status"] == "complete" {
+            let tax_text = if !tax_pending {
                 format_amount(tax, &currency)
             } else {
                 "Calculated from your billing address".to_owned()
@@ -294,8 +296,14 @@ fn render(
                 "<tr class=\"trial\"><td>Free trial</td><td class=\"amount\">{days} days</td></tr>"
             ));
         }
+        // Until an address gives the tax, the total shown cannot be what will be charged.
+        let total_label = if tax_pending {
+            "Total before tax"
+        } else {
+            "Total due today"
+        };
         body.push_str(&format!(
-            "<tr class=\"total\"><td>Total due today</td><td class=\"amount\" id=\"total\">{}</td></tr>",
+            "<tr class=\"total\"><td>{total_label}</td><td class=\"amount\" id=\"total\">{}</td></tr>",
             esc(&format_amount(total, &currency))
         ));
     }

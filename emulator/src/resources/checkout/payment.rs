@@ -301,7 +301,6 @@ fn complete_present(
         session_id,
         "session",
     )?;
-    let before = session.clone();
     session["status"] = json!("complete");
     session["payment_status"] = json!(if mode == "setup" {
         "no_payment_required"
@@ -315,8 +314,11 @@ fn complete_present(
             session[k.as_str()] = v.clone();
         }
     }
+    if session["automatic_tax"]["enabled"] == true {
+        // The billing address entered on the page gave the tax, so nothing is missing any more.
+        session["automatic_tax"]["status"] = json!("complete");
+    }
     let completed = session.clone();
-    let _ = before;
     emit(state, "checkout.session.completed", &completed, None);
     Ok(Outcome::Completed(
         completed["success_url"].as_str().map(str::to_owned),
