@@ -351,7 +351,10 @@ async fn automatic_tax_adds_german_vat_to_the_first_invoice() {
     let page = emu.page_text(session["url"].as_str().unwrap()).await;
     assert!(page.contains("Calculated from your billing address"));
     assert!(page.contains("Total before tax") && !page.contains("Total due today"));
-    assert_eq!(session["automatic_tax"]["status"], "requires_location_inputs");
+    assert_eq!(
+        session["automatic_tax"]["status"],
+        "requires_location_inputs"
+    );
     emu.pay_hosted(&session, "4242424242424242", &[]).await;
     let done = emu
         .ok_get(&format!(
