@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 >
                     <Route path=path!("") view=pages::admin::overview::Overview/>
                     <Route path=path!("products") view=pages::admin::products::Products/>
+                    <Route path=path!("events") view=pages::admin::events::Events/>
                     <Route
                         path=path!("settings/stripe")
                         view=pages::admin::settings_stripe::StripeSettings

@@ -81,4 +81,15 @@ test("an admin configures Stripe, verifies it, and builds a synced catalog", asy
   await shot(page, "products");
   expect((await stripePrice(stripe.url, stripe.key, oldId)).active).toBe(false);
   expect((await stripePrice(stripe.url, stripe.key, newId)).active).toBe(true);
+
+  // The demo registered its webhook endpoint with the emulator, so these changes came back
+  // as signed events and sit in the inbox.
+  await expect(async () => {
+    await open(page, "/admin/events");
+    await expect(page.locator("tr[data-event]", { hasText: "price.created" }).first()).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  const priceEvent = page.locator("tr[data-event]", { hasText: "price.created" }).first();
+  await priceEvent.getByRole("button", { name: "Payload" }).click();
+  await expect(page.locator("pre.payload").first()).toContainText('"object": "price"');
+  await shot(page, "events");
 });

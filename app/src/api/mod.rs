@@ -5,4 +5,5 @@ pub mod admin;
 pub mod auth;
 pub mod billing;
 pub mod catalog;
+pub mod events;
 pub mod settings;

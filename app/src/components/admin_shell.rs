@@ -16,6 +16,7 @@ pub fn AdminShell() -> impl IntoView {
                     <nav aria-label="Console">
                         <A href="/admin" exact=true>"Overview"</A>
                         <A href="/admin/products">"Plans & products"</A>
+                        <A href="/admin/events">"Webhook events"</A>
                         <A href="/admin/settings/stripe">"Payment platform"</A>
                     </nav>
                     <div class="whoami">

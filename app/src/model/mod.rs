@@ -2,6 +2,7 @@
 
 mod catalog;
 mod error;
+mod events;
 mod money;
 mod settings;
 mod user;
@@ -11,6 +12,7 @@ pub use catalog::{
     ProductKind, ProductSummary, ProductSync, SyncState,
 };
 pub use error::AppError;
+pub use events::{EventSummary, EVENT_STATUSES};
 pub use money::{Currency, Money};
 pub use settings::{
     mask_key, validate_key, ConnectionReport, KeyField, KeyKind, ModeKeys, RemoteProductSummary,

@@ -245,3 +245,47 @@ async fn events_from_the_emulator_land_in_the_inbox() {
         ))
     );
 }
+
+#[tokio::test]
+async fn the_console_lists_stored_events_and_shows_their_payload() {
+    use app::model::EventSummary;
+    let (app, _emulator) = app_with_secret().await;
+    for id in ["evt_one", "evt_two"] {
+        let body = event(id, false);
+        let status = post(
+            &app,
+            &body,
+            signed(&body, SECRET, now()),
+            "application/json",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let all: Vec<EventSummary> = app
+        .call(
+            "events/list",
+            &[("status", "pending"), ("type_prefix", "customer.")],
+        )
+        .await
+        .ok();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].type_, "customer.created");
+    let none: Vec<EventSummary> = app
+        .call(
+            "events/list",
+            &[("status", ""), ("type_prefix", "invoice.")],
+        )
+        .await
+        .ok();
+    assert!(none.is_empty());
+    let bad = app
+        .call::<Vec<EventSummary>>("events/list", &[("status", "weird"), ("type_prefix", "")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let payload: String = app.call("events/payload", &[("id", "evt_one")]).await.ok();
+    assert!(payload.contains("\"cus_1\""));
+    let missing = app
+        .call::<String>("events/payload", &[("id", "evt_nope")])
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

@@ -1,3 +1,4 @@
+pub mod events;
 pub mod overview;
 pub mod product_editor;
 pub mod products;

@@ -31,3 +31,51 @@ pub async fn insert(db: impl PgExecutor<'_>, e: &NewEvent<'_>) -> Result<bool, s
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+pub struct EventRow {
+    pub id: String,
+    pub type_: String,
+    pub object_id: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created: chrono::DateTime<chrono::Utc>,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub processed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Newest first, filtered by status and type prefix (empty: all), `limit` rows.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    mode: &str,
+    status: &str,
+    type_prefix: &str,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as!(
+        EventRow,
+        r#"SELECT id, type AS type_, object_id, status, attempts, last_error,
+                  created AS "created: chrono::DateTime<chrono::Utc>",
+                  received_at AS "received_at: chrono::DateTime<chrono::Utc>",
+                  processed_at AS "processed_at: chrono::DateTime<chrono::Utc>"
+           FROM stripe_events
+           WHERE mode = $1 AND ($2 = '' OR status = $2) AND type LIKE $3 || '%'
+           ORDER BY received_at DESC, id DESC
+           LIMIT $4"#,
+        mode,
+        status,
+        type_prefix.replace('%', "\\%").replace('_', "\\_"),
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn payload(
+    db: impl PgExecutor<'_>,
+    id: &str,
+) -> Result<Option<serde_json::Value>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT payload FROM stripe_events WHERE id = $1", id)
+        .fetch_optional(db)
+        .await
+}
