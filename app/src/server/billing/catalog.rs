@@ -6,12 +6,14 @@
 //! subscriptions on it still resolve.
 
 mod draft;
-mod sync;
+mod drift;
+mod import;
+mod push;
 
 pub use draft::{parse_form, Draft, DraftPrice};
-pub use sync::{
-    differences, import_all, import_all_with_progress, link_price, push, sync_state, sync_states,
-};
+pub use drift::{differences, sync_state, sync_states};
+pub use import::{import_all, import_all_with_progress, link_price};
+pub use push::push;
 
 use crate::model::{
     AppError, Currency, Money, PlanInterval, PriceDetail, ProductDetail, ProductForm, ProductKind,
