@@ -164,6 +164,7 @@ fn route(ctx: &mut Ctx<'_>, method: &Method, path: &[&str], p: &Params) -> ApiRe
     let post = *method == Method::POST;
     let delete = *method == Method::DELETE;
     match path {
+        ["account"] if get => account::retrieve(ctx),
         ["products"] if get => products::list(ctx, p),
         ["products"] if post => products::create(ctx, p),
         ["products", id] if get => products::retrieve(ctx, id),

@@ -279,3 +279,16 @@ async fn unknown_top_level_parameters_are_rejected_like_stripe() {
         (StatusCode::BAD_REQUEST, Some("durration"))
     );
 }
+
+#[tokio::test]
+async fn the_account_behind_the_key_can_be_read() {
+    let emu = spawn_emulator().await;
+    let account = emu.ok_get("/v1/account").await;
+    assert_eq!(account["object"], "account");
+    assert!(account["id"].as_str().unwrap().starts_with("acct_"));
+    assert_eq!(
+        account["settings"]["dashboard"]["display_name"],
+        "Stripe emulator"
+    );
+    assert_eq!(account["charges_enabled"], true);
+}

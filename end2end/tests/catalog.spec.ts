@@ -50,6 +50,7 @@ test("an admin configures Stripe, verifies it, and builds a synced catalog", asy
   const report = page.locator(".alert-ok", { hasText: "Connected to Stripe" });
   await expect(report).toContainText("Connected to Stripe in test mode");
   await expect(report).toContainText("Starter");
+  await expect(report).toContainText("Account: Stripe emulator (acct_");
   await shot(page, "settings-stripe");
 
   // A plan with monthly and yearly prices, pushed to Stripe.

@@ -15,7 +15,8 @@ pub use error::AppError;
 pub use events::{EventSummary, EVENT_STATUSES};
 pub use money::{Currency, Money};
 pub use settings::{
-    mask_key, validate_key, ConnectionReport, KeyField, KeyKind, ModeKeys, RemoteProductSummary,
-    StripeMode, StripeSettingsForm, StripeSettingsView, TaxBehavior, WebhookRegistration,
+    mask_key, validate_key, AccountSummary, ConnectionReport, KeyField, KeyKind, ModeKeys,
+    RemoteProductSummary, StripeMode, StripeSettingsForm, StripeSettingsView, TaxBehavior,
+    WebhookRegistration,
 };
 pub use user::{CurrentUser, DisplayName, EmailAddress, MemberSummary, Password, Role, SignUp};

@@ -162,9 +162,20 @@ impl StripeSettingsForm {
 /// What "Verify connection" found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionReport {
+    /// `None` when the key may not read the account (a restricted key, say).
+    pub account: Option<AccountSummary>,
     pub mode: StripeMode,
     pub api_base: String,
     pub products: Vec<RemoteProductSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: String,
+    /// The business or dashboard name, when the account has one.
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub country: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

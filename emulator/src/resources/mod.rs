@@ -1,6 +1,7 @@
 //! One module per Stripe resource. Handlers are synchronous functions over the locked state:
 //! each request is one atomic state change, as it is for a Stripe object.
 
+pub mod account;
 pub mod billing_portal;
 pub mod charges;
 pub mod checkout;

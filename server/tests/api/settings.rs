@@ -115,6 +115,9 @@ async fn verify_lists_the_products_stripe_has() {
     assert_eq!(report.mode, StripeMode::Test);
     assert_eq!(report.api_base, emulator.base_url);
     assert!(report.products.iter().any(|p| p.name == "Made in Stripe"));
+    let account = report.account.expect("the account is named");
+    assert!(account.id.starts_with("acct_"));
+    assert_eq!(account.name.as_deref(), Some("Stripe emulator"));
 }
 
 /// Saves `form`, presses Verify, and returns the error it must give.

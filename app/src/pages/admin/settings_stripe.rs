@@ -225,6 +225,14 @@ fn VerifyCard() -> impl IntoView {
                             "Connected to Stripe in {} mode at {}. {} product(s) found.",
                             report.mode.as_str(), report.api_base, report.products.len()
                         )}</p>
+                        {report.account.map(|a| view! {
+                            <p class="account">{format!(
+                                "Account: {} ({}){}",
+                                a.name.unwrap_or_else(|| "unnamed".into()),
+                                a.id,
+                                a.email.map(|e| format!(", {e}")).unwrap_or_default()
+                            )}</p>
+                        })}
                         <ul class="product-list">
                             {report.products.into_iter().map(|p| view! {
                                 <li><code>{p.id}</code>" "{p.name}{(!p.active).then_some(" (archived)")}</li>

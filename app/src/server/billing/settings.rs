@@ -318,7 +318,15 @@ impl SettingsContext<'_> {
     pub async fn verify(&self) -> Result<ConnectionReport, AppError> {
         let api = self.stripe().await?;
         let products = api.list_products().await.map_err(payment_error)?;
+        // The product list proved the key works; a key that may not read the account (a
+        // restricted one) still passes, without the account's name.
+        let account = match api.account().await {
+            Ok(account) => Some(account),
+            Err(StripeFailure::Authentication(_) | StripeFailure::NotFound(_)) => None,
+            Err(e) => return Err(payment_error(e)),
+        };
         Ok(ConnectionReport {
+            account,
             mode: api.mode(),
             api_base: api.api_base().to_owned(),
             products: products

@@ -8,7 +8,7 @@ mod catalog;
 
 pub use catalog::{PricePush, ProductPush, RemotePrice, RemoteProduct};
 
-use crate::model::StripeMode;
+use crate::model::{AccountSummary, StripeMode};
 use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 use stripe::{Client, ClientBuilder, StripeError};
@@ -118,6 +118,40 @@ impl StripeApi {
             StripeFailure::Unexpected("the new webhook endpoint came without a secret".into())
         })?;
         Ok((endpoint.id.to_string(), SecretString::from(secret)))
+    }
+
+    /// The account the key belongs to. Read as loose JSON: async-stripe's typed `Account` lives
+    /// in its Connect crate, far too large to compile for four fields.
+    pub async fn account(&self) -> Result<AccountSummary, StripeFailure> {
+        use miniserde::json::Value;
+        use stripe_client_core::{RequestBuilder, StripeMethod};
+        let account: Value = RequestBuilder::new(StripeMethod::Get, "/account")
+            .customize::<Value>()
+            .send(&self.client)
+            .await
+            .map_err(|e| self.failure(e, "account"))?;
+        let text = |path: &[&str]| -> Option<String> {
+            let mut v = &account;
+            for key in path {
+                match v {
+                    Value::Object(map) => v = map.get(*key)?,
+                    _ => return None,
+                }
+            }
+            match v {
+                Value::String(s) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            }
+        };
+        Ok(AccountSummary {
+            id: text(&["id"]).ok_or_else(|| {
+                StripeFailure::Unexpected("the account came without an id".into())
+            })?,
+            name: text(&["business_profile", "name"])
+                .or_else(|| text(&["settings", "dashboard", "display_name"])),
+            email: text(&["email"]),
+            country: text(&["country"]),
+        })
     }
 
     fn failure(&self, err: StripeError, what: &str) -> StripeFailure {
