@@ -395,3 +395,44 @@ async fn coupon_promotion_code_and_discounted_objects_match_async_stripe_types()
         .await;
     assert_shape::<stripe_shared::Subscription>("discounted subscription", &sub);
 }
+
+#[tokio::test]
+async fn manually_taxed_objects_match_async_stripe_types() {
+    let emu = spawn_emulator().await;
+    let rate = emu
+        .ok_post(
+            "/v1/tax_rates",
+            &[
+                ("display_name", "VAT"),
+                ("inclusive", "true"),
+                ("percentage", "19"),
+            ],
+        )
+        .await;
+    let price = emu.monthly_price(1190, "eur").await;
+    let session = emu
+        .subscription_session(
+            &price,
+            &[("line_items[0][tax_rates][0]", rate["id"].as_str().unwrap())],
+        )
+        .await;
+    emu.pay_hosted(&session, "4242424242424242", &[]).await;
+    let done = emu
+        .ok_get(&format!(
+            "/v1/checkout/sessions/{}?expand[]=line_items",
+            session["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(done["line_items"]["data"][0]["taxes"][0]["amount"], 190);
+    assert_shape::<stripe_shared::CheckoutSession>("manually taxed session", &done);
+    let invoice = emu.invoice(&done["invoice"]).await;
+    assert_eq!(invoice["total_taxes"][0]["amount"], 190);
+    assert_shape::<stripe_shared::Invoice>("manually taxed invoice", &invoice);
+    let sub = emu
+        .ok_get(&format!(
+            "/v1/subscriptions/{}",
+            done["subscription"].as_str().unwrap()
+        ))
+        .await;
+    assert_shape::<stripe_shared::Subscription>("manually taxed subscription", &sub);
+}

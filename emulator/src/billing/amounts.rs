@@ -3,6 +3,9 @@
 use chrono::{DateTime, Months, Utc};
 use serde_json::Value;
 
+#[cfg(test)]
+use super::line_tax::rates_per_line;
+use super::line_tax::{tax_on, LineRate, LineTax};
 use crate::state::State;
 
 /// Smart-retry stand-in: failed renewals are retried this often, this many times, then the
@@ -37,9 +40,10 @@ pub struct Amounts {
     pub discount: i64,
     pub tax: i64,
     pub total: i64,
-    pub rate_bp: Option<i64>,
     /// The discount's share of each line, in line order, for `discount_amounts`.
     pub line_discounts: Vec<i64>,
+    /// What each rate charged on each line, in line order, for `taxes` and `total_taxes`.
+    pub line_taxes: Vec<Vec<LineTax>>,
 }
 
 /// Exclusive prices add tax on top; inclusive prices carry it inside the amount.
@@ -49,9 +53,21 @@ pub fn compute_amounts(lines: &[(Value, i64)], tax_rate_bp: Option<i64>) -> Amou
 }
 
 /// As [`compute_amounts`], with a coupon taken off before tax, as Stripe taxes the discounted amount.
+#[cfg(test)]
 pub fn compute_with_discount(
     lines: &[(Value, i64)],
     tax_rate_bp: Option<i64>,
+    coupon: Option<&Value>,
+) -> Amounts {
+    let prices: Vec<&Value> = lines.iter().map(|(price, _)| price).collect();
+    compute_taxed(lines, &rates_per_line(&prices, &[], tax_rate_bp), coupon)
+}
+
+/// Totals with each line taxed at its own rates (`rates[i]` for line `i`): manual rates or
+/// automatic tax. Exclusive rates add to the total, inclusive ones are already inside it.
+pub fn compute_taxed(
+    lines: &[(Value, i64)],
+    rates: &[Vec<LineRate>],
     coupon: Option<&Value>,
 ) -> Amounts {
     let gross: Vec<i64> = lines
@@ -68,29 +84,29 @@ pub fn compute_with_discount(
     let line_discounts = allocate(&gross, discount);
     let mut tax = 0;
     let mut total = 0;
-    for (((price, _), amount), off) in lines.iter().zip(&gross).zip(&line_discounts) {
+    let mut line_taxes = Vec::with_capacity(lines.len());
+    for (i, (amount, off)) in gross.iter().zip(&line_discounts).enumerate() {
         let amount = amount - off;
-        match tax_rate_bp {
-            Some(rate) if price["tax_behavior"] == "inclusive" => {
-                let net = (amount * 10_000 + (10_000 + rate) / 2) / (10_000 + rate);
-                tax += amount - net;
-                total += amount;
-            }
-            Some(rate) => {
-                let t = crate::money::percentage(amount, rate);
-                tax += t;
-                total += amount + t;
-            }
-            None => total += amount,
-        }
+        let taxes: Vec<LineTax> = rates
+            .get(i)
+            .map(|r| r.iter().map(|rate| tax_on(amount, rate)).collect())
+            .unwrap_or_default();
+        let on_top: i64 = taxes
+            .iter()
+            .filter(|t| !t.rate.inclusive)
+            .map(|t| t.amount)
+            .sum();
+        tax += taxes.iter().map(|t| t.amount).sum::<i64>();
+        total += amount + on_top;
+        line_taxes.push(taxes);
     }
     Amounts {
         subtotal,
         discount,
         tax,
         total,
-        rate_bp: tax_rate_bp,
         line_discounts,
+        line_taxes,
     }
 }
 

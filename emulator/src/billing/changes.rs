@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 
 use super::amounts::{period_boundary, tax_rate_for_customer};
 use super::invoices::{amounts_for, describe, pay_invoice, InvoiceSpec, LineSpec};
+use super::subscriptions::item_tax_rates;
 use super::subscriptions::{current_period, issue_subscription_invoice, plan_from_price};
 use crate::error::{ApiError, ApiResult};
 use crate::events::emit_updated;
@@ -175,6 +176,11 @@ pub fn change_item(
                 (new_start, new_end),
             ));
         }
+        // The item keeps its tax rates through a price change, so every line is taxed like it.
+        let rates = item_tax_rates(&before, old_item);
+        for line in &mut lines {
+            line.tax_rates = rates.clone();
+        }
         let (invoice_id, paid) = invoice_lines_now(
             state,
             sub_id,
@@ -197,6 +203,10 @@ pub fn change_item(
             }
         }
     } else if !lines.is_empty() {
+        let rates = item_tax_rates(&before, old_item);
+        for line in &mut lines {
+            line.tax_rates = rates.clone();
+        }
         state
             .pending_prorations
             .entry(sub_id.to_owned())
@@ -287,6 +297,7 @@ fn invoice_lines_now(
         automatic_tax,
         metadata: json!({}),
         discount: None,
+        default_tax_rates: sub["default_tax_rates"].clone(),
     };
     let invoice_id = issue_subscription_invoice(state, &spec, sub_id, base_url);
     let pm = sub["default_payment_method"]

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use super::amounts::{compute_with_discount, Amounts, MAX_PAYMENT_ATTEMPTS, RETRY_INTERVAL};
+use super::amounts::{compute_taxed, Amounts, MAX_PAYMENT_ATTEMPTS, RETRY_INTERVAL};
+use super::line_tax::{rates_per_line, LineRate, LineTax};
 use crate::events::emit;
 use crate::ids::new_id;
 use crate::list::embedded;
@@ -19,6 +20,8 @@ pub struct LineSpec {
     pub period: (i64, i64),
     pub proration: bool,
     pub description: Option<String>,
+    /// Manual tax rates (the item's, or the subscription's defaults); empty means automatic tax.
+    pub tax_rates: Vec<LineRate>,
 }
 
 impl LineSpec {
@@ -41,6 +44,7 @@ impl LineSpec {
             period,
             proration: false,
             description: Some(describe(state, price, quantity)),
+            tax_rates: Vec::new(),
         }
     }
 }
@@ -62,7 +66,8 @@ pub fn describe(state: &State, price: &Value, quantity: i64) -> String {
     }
 }
 
-/// Totals of arbitrary lines (prorations included), discounted, then taxed like the prices they come from.
+/// Totals of arbitrary lines (prorations included), discounted, then taxed at each line's manual
+/// rates, or like the prices they come from under automatic tax.
 pub fn amounts_for(lines: &[LineSpec], rate: Option<i64>, coupon: Option<&Value>) -> Amounts {
     let priced: Vec<(Value, i64)> = lines
         .iter()
@@ -73,7 +78,9 @@ pub fn amounts_for(lines: &[LineSpec], rate: Option<i64>, coupon: Option<&Value>
             )
         })
         .collect();
-    compute_with_discount(&priced, rate, coupon)
+    let prices: Vec<&Value> = lines.iter().map(|l| &l.price).collect();
+    let manual: Vec<Vec<LineRate>> = lines.iter().map(|l| l.tax_rates.clone()).collect();
+    compute_taxed(&priced, &rates_per_line(&prices, &manual, rate), coupon)
 }
 
 pub struct InvoiceSpec<'a> {
@@ -87,6 +94,8 @@ pub struct InvoiceSpec<'a> {
     pub metadata: Value,
     /// The `di_` discount the amounts were discounted by.
     pub discount: Option<String>,
+    /// The subscription's `default_tax_rates` objects, shown on the invoice as Stripe does.
+    pub default_tax_rates: Value,
 }
 
 /// A draft invoice with its lines; emits `invoice.created`.
@@ -103,31 +112,32 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
         .first()
         .map(|l| l.price["currency"].clone())
         .unwrap_or(json!("usd"));
+    let country = customer["address"]["country"]
+        .as_str()
+        .unwrap_or("US")
+        .to_owned();
+    let line_taxes: Vec<Vec<Value>> = spec
+        .amounts
+        .line_taxes
+        .iter()
+        .map(|taxes| {
+            taxes
+                .iter()
+                .map(|t| tax_entry(state, &country, t))
+                .collect()
+        })
+        .collect();
     let lines: Vec<Value> = spec
         .lines
         .iter()
         .enumerate()
         .map(|(i, line)| {
             let off = spec.amounts.line_discounts.get(i).copied().unwrap_or(0);
-            invoice_line(&id, spec, line, off, &currency)
+            let taxes = line_taxes.get(i).cloned().unwrap_or_default();
+            invoice_line(&id, spec, line, off, taxes, &currency)
         })
         .collect();
-    let inclusive = spec
-        .lines
-        .iter()
-        .any(|l| l.price["tax_behavior"] == "inclusive");
-    let country = customer["address"]["country"].as_str().unwrap_or("US");
-    let total_taxes = match spec.amounts.rate_bp {
-        Some(rate) if spec.amounts.tax > 0 || rate > 0 => json!([{
-            "amount": spec.amounts.tax,
-            "tax_behavior": if inclusive { "inclusive" } else { "exclusive" },
-            "tax_rate_details": { "tax_rate": crate::resources::tax_rates::automatic(state, country, rate, inclusive) },
-            "taxability_reason": "standard_rated",
-            "taxable_amount": spec.amounts.subtotal - spec.amounts.discount,
-            "type": "tax_rate_details",
-        }]),
-        _ => json!([]),
-    };
+    let total_taxes = sum_by_rate(&line_taxes);
     let discount_amounts = |amount: i64| match &spec.discount {
         Some(di) => json!([{ "amount": amount, "discount": di }]),
         None => json!([]),
@@ -172,7 +182,7 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
         "customer_tax_ids": [],
         "default_payment_method": null,
         "default_source": null,
-        "default_tax_rates": [],
+        "default_tax_rates": spec.default_tax_rates,
         "description": null,
         "discounts": spec.discount.as_ref().map_or(json!([]), |di| json!([di])),
         "due_date": null,
@@ -221,11 +231,51 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
     id
 }
 
+/// One entry of a line's `taxes`; automatic tax names the rate it made for the customer's country.
+fn tax_entry(state: &mut State, country: &str, tax: &LineTax) -> Value {
+    let rate = match &tax.rate.id {
+        Some(id) => id.clone(),
+        None => {
+            crate::resources::tax_rates::automatic(state, country, tax.rate.bp, tax.rate.inclusive)
+        }
+    };
+    json!({
+        "amount": tax.amount,
+        "tax_behavior": if tax.rate.inclusive { "inclusive" } else { "exclusive" },
+        "tax_rate_details": { "tax_rate": rate },
+        "taxability_reason": "standard_rated",
+        "taxable_amount": tax.taxable,
+        "type": "tax_rate_details",
+    })
+}
+
+/// `total_taxes`: the lines' taxes summed per rate, in the order the rates first appear.
+fn sum_by_rate(line_taxes: &[Vec<Value>]) -> Value {
+    let mut totals: Vec<Value> = Vec::new();
+    for entry in line_taxes.iter().flatten() {
+        let rate = &entry["tax_rate_details"]["tax_rate"];
+        match totals
+            .iter_mut()
+            .find(|t| &t["tax_rate_details"]["tax_rate"] == rate)
+        {
+            Some(total) => {
+                for key in ["amount", "taxable_amount"] {
+                    let sum = total[key].as_i64().unwrap_or(0) + entry[key].as_i64().unwrap_or(0);
+                    total[key] = json!(sum);
+                }
+            }
+            None => totals.push(entry.clone()),
+        }
+    }
+    Value::Array(totals)
+}
+
 fn invoice_line(
     invoice_id: &str,
     spec: &InvoiceSpec<'_>,
     line: &LineSpec,
     discount: i64,
+    taxes: Vec<Value>,
     currency: &Value,
 ) -> Value {
     let amount = line.amount;
@@ -268,7 +318,7 @@ fn invoice_line(
         },
         "quantity": line.quantity,
         "subtotal": amount,
-        "taxes": [],
+        "taxes": taxes,
     })
 }
 

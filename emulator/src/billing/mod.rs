@@ -6,10 +6,11 @@ mod amounts;
 mod changes;
 pub mod discounts;
 mod invoices;
+pub mod line_tax;
 mod renewals;
 mod subscriptions;
 
-pub use amounts::{compute_with_discount, tax_rate_for_customer};
+pub use amounts::{compute_taxed, tax_rate_for_customer, Amounts};
 pub use changes::{change_item, ItemChange, Proration};
 pub use invoices::{create_invoice, finalize_invoice, InvoiceSpec, LineSpec};
 pub use renewals::run_due_renewals;

@@ -6,6 +6,7 @@ use super::amounts::{period_boundary, tax_rate_for_customer};
 use super::invoices::{
     amounts_for, create_invoice, finalize_invoice, pay_invoice, InvoiceSpec, LineSpec,
 };
+use super::line_tax::{self, LineRate};
 use crate::events::{emit, emit_updated};
 use crate::ids::new_id;
 use crate::list::embedded;
@@ -43,6 +44,10 @@ pub struct NewSubscription<'a> {
     pub automatic_tax: bool,
     pub trial_days: Option<i64>,
     pub discount: Option<super::discounts::Applied>,
+    /// Each line's manual `tax_rate` objects (`line_items[N][tax_rates]`, `items[N][tax_rates]`).
+    pub tax_rates: Vec<Vec<Value>>,
+    /// `default_tax_rates`: the rates of every item that has none of its own.
+    pub default_tax_rates: Vec<Value>,
 }
 
 /// A subscription as Checkout creates it: `incomplete` until its first invoice is paid.
@@ -65,7 +70,8 @@ pub fn create_subscription(state: &mut State, new: &NewSubscription<'_>) -> Valu
     let items: Vec<Value> = new
         .lines
         .iter()
-        .map(|(price, quantity)| {
+        .enumerate()
+        .map(|(i, (price, quantity))| {
             json!({
                 "id": new_id("si"),
                 "object": "subscription_item",
@@ -79,7 +85,7 @@ pub fn create_subscription(state: &mut State, new: &NewSubscription<'_>) -> Valu
                 "price": price,
                 "quantity": quantity,
                 "subscription": id,
-                "tax_rates": [],
+                "tax_rates": new.tax_rates.get(i).cloned().unwrap_or_default(),
             })
         })
         .collect();
@@ -121,7 +127,7 @@ pub fn create_subscription(state: &mut State, new: &NewSubscription<'_>) -> Valu
         "days_until_due": null,
         "default_payment_method": new.payment_method,
         "default_source": null,
-        "default_tax_rates": [],
+        "default_tax_rates": new.default_tax_rates,
         "description": null,
         "discounts": discounts,
         "ended_at": null,
@@ -160,7 +166,19 @@ pub fn current_period(sub: &Value) -> (i64, i64) {
     )
 }
 
-fn subscription_lines(sub: &Value) -> Vec<(Value, i64, String)> {
+/// The manual rates an item is taxed at: its own `tax_rates`, else the subscription's
+/// `default_tax_rates` (Stripe's precedence). Stored copies are used, so a rate deactivated
+/// since keeps applying, as it does on Stripe.
+pub(super) fn item_tax_rates(sub: &Value, item: &Value) -> Vec<LineRate> {
+    let own = line_tax::from_objects(&item["tax_rates"]);
+    if own.is_empty() {
+        line_tax::from_objects(&sub["default_tax_rates"])
+    } else {
+        own
+    }
+}
+
+fn subscription_lines(sub: &Value) -> Vec<(Value, i64, String, Vec<LineRate>)> {
     sub["items"]["data"]
         .as_array()
         .map(|items| {
@@ -171,6 +189,7 @@ fn subscription_lines(sub: &Value) -> Vec<(Value, i64, String)> {
                         i["price"].clone(),
                         i["quantity"].as_i64().unwrap_or(1),
                         i["id"].as_str().unwrap_or_default().to_owned(),
+                        item_tax_rates(sub, i),
                     )
                 })
                 .collect()
@@ -205,8 +224,10 @@ pub fn invoice_subscription_with(
     let (start, end) = current_period(&sub);
     let mut lines: Vec<LineSpec> = subscription_lines(&sub)
         .into_iter()
-        .map(|(price, quantity, item)| {
-            LineSpec::for_price(state, &price, quantity, Some(item), (start, end))
+        .map(|(price, quantity, item, rates)| {
+            let mut line = LineSpec::for_price(state, &price, quantity, Some(item), (start, end));
+            line.tax_rates = rates;
+            line
         })
         .collect();
     // The invoice opening a trial bills nothing, as Stripe's does.
@@ -236,6 +257,7 @@ pub fn invoice_subscription_with(
         automatic_tax,
         metadata: json!({}),
         discount: discount.as_ref().map(|(id, _)| id.clone()),
+        default_tax_rates: sub["default_tax_rates"].clone(),
     };
     let invoice_id = issue_subscription_invoice(state, &spec, sub_id, base_url);
     if let Some((discount_id, coupon)) = &discount {

@@ -278,6 +278,7 @@ fn render(
                 esc(&format_amount(discount, &currency))
             ));
         }
+        body.push_str(&super::tax_lines::manual_tax_rows(&items, &currency));
         let tax_pending = session["automatic_tax"]["enabled"] == true
             && session["automatic_tax"]["status"] != "complete";
         if session["automatic_tax"]["enabled"] == true {

@@ -5,6 +5,7 @@ pub mod checkout;
 pub mod invoice;
 mod pdf;
 pub mod portal;
+mod tax_lines;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(text: &str) -> String {

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::emit_updated;
 use crate::list;
 use crate::params::Params;
+use crate::resources::tax_rates::resolve_list;
 use crate::state::{require, require_mut};
 
 /// Subscriptions created through the API (Checkout creates them too). `payment_behavior` decides
@@ -19,6 +20,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
         return Err(ApiError::missing_param("items"));
     }
     let mut lines = Vec::new();
+    let mut tax_rates = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let param = format!("items[{i}][price]");
         let price_id = item
@@ -44,7 +46,18 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
             crate::params::parse_int(item.str("quantity"), &format!("items[{i}][quantity]"))?
                 .unwrap_or(1);
         lines.push((price, quantity.max(1)));
+        tax_rates.push(resolve_list(
+            ctx.state,
+            Some(item),
+            "tax_rates",
+            &format!("items[{i}][tax_rates]"),
+        )?);
     }
+    let default_tax_rates = crate::resources::tax_rates::resolve(
+        ctx.state,
+        &p.strings("default_tax_rates"),
+        "default_tax_rates",
+    )?;
     let behavior = p.str("payment_behavior").unwrap_or("allow_incomplete");
     if ![
         "allow_incomplete",
@@ -100,8 +113,26 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
             Some("automatic_tax[enabled]"),
         ));
     }
+    if automatic_tax {
+        let manual = if !default_tax_rates.is_empty() {
+            Some("default_tax_rates".to_owned())
+        } else {
+            tax_rates
+                .iter()
+                .position(|r| !r.is_empty())
+                .map(|i| format!("items[{i}][tax_rates]"))
+        };
+        if let Some(param) = manual {
+            return Err(ApiError::invalid_request(
+                format!("You cannot set {param} while automatic_tax is enabled."),
+                Some(&param),
+            ));
+        }
+    }
     let discount = billing::discounts::read_param(ctx.state, p)?;
     let new = billing::NewSubscription {
+        tax_rates,
+        default_tax_rates,
         customer: &customer,
         lines,
         payment_method: pm.as_deref(),

@@ -151,3 +151,48 @@ pub fn automatic(state: &mut State, country: &str, bp: i64, inclusive: bool) -> 
     }
     id
 }
+
+/// The `tax_rate` objects a list parameter such as `line_items[0][tax_rates][]` names. Each must
+/// exist and be active; an unknown id is a 400 `resource_missing` naming the element
+/// (`line_items[0][tax_rates][1]`), as Stripe answers ids inside a request body.
+pub fn resolve(state: &State, ids: &[String], param: &str) -> ApiResult<Vec<Value>> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let at = format!("{param}[{i}]");
+            let rate = state.tax_rates.get(id).ok_or_else(|| ApiError {
+                code: Some("resource_missing"),
+                ..ApiError::invalid_request(format!("No such tax rate: '{id}'"), Some(&at))
+            })?;
+            if rate["active"] == false {
+                return Err(ApiError::invalid_request(
+                    format!("The tax rate {id} is inactive and cannot be applied."),
+                    Some(&at),
+                ));
+            }
+            Ok(rate.clone())
+        })
+        .collect()
+}
+
+/// The manual rates a request names under `key` (`tax_rates` or `default_tax_rates`) of `p`;
+/// `param` is how errors name that list.
+pub fn resolve_list(
+    state: &State,
+    p: Option<&crate::params::Param>,
+    key: &str,
+    param: &str,
+) -> ApiResult<Vec<Value>> {
+    let ids: Vec<String> = p
+        .and_then(|p| p.get(key))
+        .map(|l| {
+            l.list()
+                .iter()
+                .filter_map(|id| id.as_str())
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    resolve(state, &ids, param)
+}

@@ -2,22 +2,27 @@
 
 use serde_json::{json, Value};
 
-use crate::billing::compute_with_discount;
+use crate::billing::line_tax::{self, rates_per_line};
+use crate::billing::{compute_taxed, Amounts};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::params::{parse_int, Params};
+use crate::resources::tax_rates::resolve_list;
 use crate::resources::Ctx;
 use crate::state::{require, State};
 
-pub(super) fn read_line_items(
-    ctx: &mut Ctx<'_>,
-    p: &Params,
-    mode: &str,
-) -> ApiResult<Vec<(Value, i64)>> {
+/// The session's lines, and each line's manual `tax_rate` objects (empty when it names none).
+#[derive(Default)]
+pub(super) struct ReadLines {
+    pub lines: Vec<(Value, i64)>,
+    pub tax_rates: Vec<Vec<Value>>,
+}
+
+pub(super) fn read_line_items(ctx: &mut Ctx<'_>, p: &Params, mode: &str) -> ApiResult<ReadLines> {
     let items = p.get("line_items").map(|l| l.list()).unwrap_or_default();
     if items.is_empty() {
         if mode == "setup" {
-            return Ok(Vec::new());
+            return Ok(ReadLines::default());
         }
         return Err(ApiError::missing_param("line_items"));
     }
@@ -28,6 +33,7 @@ pub(super) fn read_line_items(
         ));
     }
     let mut lines = Vec::new();
+    let mut tax_rates = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let param = |k: &str| format!("line_items[{i}][{k}]");
         let price = match (item.str("price"), item.get("price_data")) {
@@ -99,7 +105,9 @@ pub(super) fn read_line_items(
                 ));
             }
         }
+        let rates = resolve_list(ctx.state, Some(item), "tax_rates", &param("tax_rates"))?;
         lines.push((price, quantity));
+        tax_rates.push(rates);
     }
     if mode == "subscription" && !lines.iter().any(|(p, _)| !p["recurring"].is_null()) {
         return Err(ApiError::invalid_request(
@@ -107,28 +115,33 @@ pub(super) fn read_line_items(
             Some("line_items"),
         ));
     }
-    Ok(lines)
+    Ok(ReadLines { lines, tax_rates })
 }
 
-/// One Checkout line item; `discount` is its share of the session's discount.
+/// One Checkout line item; `discount` is its share of the session's discount. Manual rates
+/// (`tax_rates`) are listed in the item's `taxes` with the whole rate, as Stripe's are; automatic
+/// tax (`automatic_bp`) applies only when the line has none.
 pub(super) fn line_item(
     state: &State,
     price: &Value,
     quantity: i64,
-    rate: Option<i64>,
+    tax_rates: &[Value],
+    automatic_bp: Option<i64>,
     discount: i64,
 ) -> Value {
     let share = json!({ "amount_off": discount });
-    let amounts = compute_with_discount(
+    let manual = vec![line_tax::from_objects(&json!(tax_rates))];
+    let rates = rates_per_line(&[price], &manual, automatic_bp);
+    let amounts = compute_taxed(
         &[(price.clone(), quantity)],
-        rate,
+        &rates,
         (discount > 0).then_some(&share),
     );
     let description = price["product"]
         .as_str()
         .and_then(|p| state.products.get(p))
         .map(|p| p["name"].clone());
-    json!({
+    let mut item = json!({
         "id": new_id("li"),
         "object": "item",
         "amount_discount": amounts.discount,
@@ -139,5 +152,66 @@ pub(super) fn line_item(
         "description": description,
         "price": price,
         "quantity": quantity,
-    })
+    });
+    if !tax_rates.is_empty() {
+        let taxes: Vec<Value> = amounts
+            .line_taxes
+            .first()
+            .map(|taxes| {
+                taxes
+                    .iter()
+                    .zip(tax_rates)
+                    .map(|(tax, rate)| {
+                        json!({
+                            "amount": tax.amount,
+                            "rate": rate,
+                            "taxability_reason": "standard_rated",
+                            "taxable_amount": tax.taxable,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        item["taxes"] = json!(taxes);
+    }
+    item
+}
+
+/// A session's totals: each line at its manual rates, or else at the automatic rate.
+pub(super) fn session_amounts(
+    lines: &[(Value, i64)],
+    tax_rates: &[Vec<Value>],
+    automatic_bp: Option<i64>,
+    coupon: Option<&Value>,
+) -> Amounts {
+    let prices: Vec<&Value> = lines.iter().map(|(price, _)| price).collect();
+    let manual: Vec<_> = tax_rates
+        .iter()
+        .map(|rates| line_tax::from_objects(&json!(rates)))
+        .collect();
+    compute_taxed(
+        lines,
+        &rates_per_line(&prices, &manual, automatic_bp),
+        coupon,
+    )
+}
+
+/// The manual rates of each of a session's lines, read back from the items' `taxes`.
+pub(super) fn session_tax_rates(state: &State, session_id: &str) -> Vec<Vec<Value>> {
+    state
+        .session_line_items
+        .get(session_id)
+        .and_then(|l| l["data"].as_array())
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| {
+                    item["taxes"]
+                        .as_array()
+                        .map(|taxes| taxes.iter().map(|t| t["rate"].clone()).collect())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

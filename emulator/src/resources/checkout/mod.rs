@@ -8,15 +8,15 @@ pub use payment::{complete, Outcome, PaymentForm};
 use serde_json::{json, Value};
 
 use super::{metadata, Ctx};
+use crate::billing;
 use crate::billing::discounts::Applied;
-use crate::billing::{self, compute_with_discount};
 use crate::error::{ApiError, ApiResult};
 use crate::events::emit;
 use crate::ids::new_id;
 use crate::list;
 use crate::params::{parse_int, Params};
 use crate::state::{require, require_mut, State};
-use line_items::{line_item, read_line_items};
+use line_items::{line_item, read_line_items, session_amounts, session_tax_rates, ReadLines};
 
 const DEFAULT_LIFETIME: i64 = 24 * 3600;
 
@@ -46,7 +46,15 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
             Some("automatic_tax[enabled]"),
         ));
     }
-    let lines = read_line_items(ctx, p, mode)?;
+    let ReadLines { lines, tax_rates } = read_line_items(ctx, p, mode)?;
+    if let Some(i) = tax_rates.iter().position(|r| !r.is_empty()) {
+        if automatic_tax {
+            return Err(ApiError::invalid_request(
+                "You cannot specify `tax_rates` on line items when `automatic_tax[enabled]` is true.",
+                Some(&format!("line_items[{i}][tax_rates]")),
+            ));
+        }
+    }
     let discount = billing::discounts::read_param(ctx.state, p)?;
     if discount.is_some() && p.bool("allow_promotion_codes")? == Some(true) {
         return Err(ApiError::invalid_request(
@@ -71,7 +79,12 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
         ));
     }
     let rate = billing::tax_rate_for_customer(ctx.state, customer, automatic_tax);
-    let amounts = compute_with_discount(&lines, rate, discount.as_ref().map(|d| &d.coupon));
+    let amounts = session_amounts(
+        &lines,
+        &tax_rates,
+        rate,
+        discount.as_ref().map(|d| &d.coupon),
+    );
     let id = new_id("cs_test");
     let url = format!("{}/c/pay/{id}", ctx.base_url);
     let success_url = p
@@ -165,8 +178,11 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
     });
     let line_items: Vec<Value> = lines
         .iter()
+        .zip(&tax_rates)
         .zip(&amounts.line_discounts)
-        .map(|((price, quantity), off)| line_item(ctx.state, price, *quantity, rate, *off))
+        .map(|(((price, quantity), rates), off)| {
+            line_item(ctx.state, price, *quantity, rates, rate, *off)
+        })
         .collect();
     let line_items = json!({
         "object": "list",
@@ -254,16 +270,20 @@ pub fn apply_discount(state: &mut State, id: &str, applied: &Applied) {
         return;
     };
     let lines = payment::session_lines(state, id);
+    let tax_rates = session_tax_rates(state, id);
     let rate = billing::tax_rate_for_customer(
         state,
         session["customer"].as_str(),
         session["automatic_tax"]["enabled"] == true,
     );
-    let amounts = compute_with_discount(&lines, rate, Some(&applied.coupon));
+    let amounts = session_amounts(&lines, &tax_rates, rate, Some(&applied.coupon));
     let items: Vec<Value> = lines
         .iter()
+        .zip(&tax_rates)
         .zip(&amounts.line_discounts)
-        .map(|((price, quantity), off)| line_item(state, price, *quantity, rate, *off))
+        .map(|(((price, quantity), rates), off)| {
+            line_item(state, price, *quantity, rates, rate, *off)
+        })
         .collect();
     if let Some(stored) = state.session_line_items.get_mut(id) {
         stored["data"] = json!(items);

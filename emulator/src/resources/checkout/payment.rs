@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::expire_if_due;
-use crate::billing::{self, compute_with_discount, InvoiceSpec, LineSpec, NewSubscription};
+use crate::billing::{self, line_tax, InvoiceSpec, LineSpec, NewSubscription};
 use crate::error::ApiError;
 use crate::events::{emit, emit_updated};
 use crate::ids::new_id;
@@ -168,6 +168,8 @@ fn complete_present(
             let new = NewSubscription {
                 customer,
                 lines,
+                tax_rates: super::session_tax_rates(state, session_id),
+                default_tax_rates: Vec::new(),
                 payment_method: Some(&pm_id),
                 metadata,
                 automatic_tax: session["automatic_tax"]["enabled"] == true,
@@ -228,7 +230,13 @@ fn complete_present(
                     None
                 }
             });
-            let amounts = compute_with_discount(&lines, rate, discount.as_ref().map(|d| &d.coupon));
+            let tax_rates = super::session_tax_rates(state, session_id);
+            let amounts = super::session_amounts(
+                &lines,
+                &tax_rates,
+                rate,
+                discount.as_ref().map(|d| &d.coupon),
+            );
             let discount_id = discount.as_ref().map(|applied| {
                 let owner = billing::discounts::Owner {
                     customer: customer_id.as_deref(),
@@ -264,14 +272,19 @@ fn complete_present(
                         period: (now, now),
                         lines: lines
                             .iter()
-                            .map(|(price, quantity)| {
-                                LineSpec::for_price(state, price, *quantity, None, (now, now))
+                            .zip(&tax_rates)
+                            .map(|((price, quantity), rates)| {
+                                let mut line =
+                                    LineSpec::for_price(state, price, *quantity, None, (now, now));
+                                line.tax_rates = line_tax::from_objects(&json!(rates));
+                                line
                             })
                             .collect(),
                         amounts,
                         automatic_tax: session["automatic_tax"]["enabled"] == true,
                         metadata: json!({}),
                         discount: discount_id,
+                        default_tax_rates: json!([]),
                     };
                     let invoice_id = billing::create_invoice(state, &spec, base_url);
                     billing::finalize_invoice(state, &invoice_id);
