@@ -19,19 +19,34 @@ fn assert_shape<T: DeserializeOwned>(what: &str, value: &Value) {
     }
 }
 
-async fn paid_subscription(emu: &TestEmulator) -> (Value, Value) {
-    let price = emu.monthly_price(1000, "usd").await;
-    let session = emu
-        .subscription_session(&price, &[("automatic_tax[enabled]", "true")])
-        .await;
+/// Every event sent so far, each checked against async-stripe's `Event`.
+async fn assert_events_shape(emu: &TestEmulator) {
+    let events = emu.ok_get("/v1/events?limit=100").await;
+    for event in events["data"].as_array().unwrap() {
+        assert_shape::<stripe_shared::Event>(&format!("event {}", event["type"]), event);
+    }
+}
+
+/// A session as it is now, with its line items expanded.
+async fn session_with_line_items(emu: &TestEmulator, session: &Value) -> Value {
+    emu.ok_get(&format!(
+        "/v1/checkout/sessions/{}?expand[]=line_items",
+        session["id"].as_str().unwrap()
+    ))
+    .await
+}
+
+/// Pays a subscription session opened with `extra` parameters; returns it open and completed.
+async fn paid_session(emu: &TestEmulator, amount: i64, extra: &[(&str, &str)]) -> (Value, Value) {
+    let price = emu.monthly_price(amount, "usd").await;
+    let session = emu.subscription_session(&price, extra).await;
     emu.pay_hosted(&session, "4242424242424242", &[]).await;
-    let done = emu
-        .ok_get(&format!(
-            "/v1/checkout/sessions/{}",
-            session["id"].as_str().unwrap()
-        ))
-        .await;
+    let done = emu.ok_get_id("/v1/checkout/sessions", &session["id"]).await;
     (session, done)
+}
+
+async fn paid_subscription(emu: &TestEmulator) -> (Value, Value) {
+    paid_session(emu, 1000, &[("automatic_tax[enabled]", "true")]).await
 }
 
 #[tokio::test]
@@ -99,50 +114,28 @@ async fn checkout_billing_and_payment_objects_match_async_stripe_types() {
     let (open, done) = paid_subscription(&emu).await;
     assert_shape::<stripe_shared::CheckoutSession>("open session", &open);
     assert_shape::<stripe_shared::CheckoutSession>("completed session", &done);
-    let expanded = emu
-        .ok_get(&format!(
-            "/v1/checkout/sessions/{}?expand[]=line_items",
-            done["id"].as_str().unwrap()
-        ))
-        .await;
+    let expanded = session_with_line_items(&emu, &done).await;
     assert_shape::<stripe_shared::CheckoutSession>("session with line items", &expanded);
     let sub = emu
-        .ok_get(&format!(
-            "/v1/subscriptions/{}",
-            done["subscription"].as_str().unwrap()
-        ))
+        .ok_get_id("/v1/subscriptions", &done["subscription"])
         .await;
     assert_shape::<stripe_shared::Subscription>("subscription", &sub);
-    let invoice = emu
-        .ok_get(&format!(
-            "/v1/invoices/{}",
-            done["invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = emu.invoice(&done["invoice"]).await;
     assert_shape::<stripe_shared::Invoice>("invoice", &invoice);
-    let pi_id = invoice["payments"]["data"][0]["payment"]["payment_intent"]
-        .as_str()
-        .unwrap();
-    let pi = emu.ok_get(&format!("/v1/payment_intents/{pi_id}")).await;
-    assert_shape::<stripe_shared::PaymentIntent>("payment intent", &pi);
-    let charge = emu
-        .ok_get(&format!(
-            "/v1/charges/{}",
-            pi["latest_charge"].as_str().unwrap()
-        ))
+    let pi = emu
+        .ok_get_id(
+            "/v1/payment_intents",
+            &invoice["payments"]["data"][0]["payment"]["payment_intent"],
+        )
         .await;
+    assert_shape::<stripe_shared::PaymentIntent>("payment intent", &pi);
+    let charge = emu.ok_get_id("/v1/charges", &pi["latest_charge"]).await;
     assert_shape::<stripe_shared::Charge>("charge", &charge);
     let pm = emu
-        .ok_get(&format!(
-            "/v1/payment_methods/{}",
-            pi["payment_method"].as_str().unwrap()
-        ))
+        .ok_get_id("/v1/payment_methods", &pi["payment_method"])
         .await;
     assert_shape::<stripe_shared::PaymentMethod>("payment method", &pm);
-    let events = emu.ok_get("/v1/events?limit=100").await;
-    for event in events["data"].as_array().unwrap() {
-        assert_shape::<stripe_shared::Event>(&format!("event {}", event["type"]), event);
-    }
+    assert_events_shape(&emu).await;
 }
 
 #[tokio::test]
@@ -172,42 +165,13 @@ async fn failed_payment_and_setup_objects_match_async_stripe_types() {
         .await;
     assert_shape::<stripe_shared::SetupIntent>("setup intent", &done["setup_intent"]);
 
-    let now = chrono::Utc::now().timestamp();
-    let clock = emu
-        .ok_post(
-            "/v1/test_helpers/test_clocks",
-            &[("frozen_time", &now.to_string())],
-        )
-        .await;
-    let clock_id = clock["id"].as_str().unwrap();
-    let on_clock = emu
-        .ok_post(
-            "/v1/customers",
-            &[("email", "f@example.com"), ("test_clock", clock_id)],
-        )
-        .await;
+    let clock = emu.test_clock().await;
+    let on_clock = emu.customer_on_clock(&clock, "f@example.com").await;
     let price = emu.monthly_price(700, "usd").await;
-    let session = emu
-        .subscription_session(&price, &[("customer", on_clock["id"].as_str().unwrap())])
+    let sub = emu.subscribe_via_checkout(&price, &on_clock).await;
+    emu.make_card_fail(&on_clock, sub["id"].as_str().unwrap())
         .await;
-    emu.pay_hosted(&session, "4242424242424242", &[]).await;
-    let sub = emu
-        .ok_get(&format!(
-            "/v1/subscriptions?customer={}",
-            on_clock["id"].as_str().unwrap()
-        ))
-        .await["data"][0]
-        .clone();
-    emu.make_card_fail(
-        on_clock["id"].as_str().unwrap(),
-        sub["id"].as_str().unwrap(),
-    )
-    .await;
-    emu.ok_post(
-        &format!("/v1/test_helpers/test_clocks/{clock_id}/advance"),
-        &[("frozen_time", &(now + 32 * 86400).to_string())],
-    )
-    .await;
+    emu.advance_test_clock(&clock, 32 * 86_400).await;
     let open = emu.ok_get("/v1/invoices?status=open").await;
     assert_shape::<stripe_shared::Invoice>("failed invoice", &open["data"][0]);
     let failed_pi = emu.ok_get("/v1/payment_intents?limit=1").await;
@@ -215,10 +179,7 @@ async fn failed_payment_and_setup_objects_match_async_stripe_types() {
     assert_shape::<stripe_shared::PaymentIntent>("failed payment intent", &failed_pi["data"][0]);
     let failed_charge = emu.ok_get("/v1/charges?limit=1").await;
     assert_shape::<stripe_shared::Charge>("failed charge", &failed_charge["data"][0]);
-    let events = emu.ok_get("/v1/events?limit=100").await;
-    for event in events["data"].as_array().unwrap() {
-        assert_shape::<stripe_shared::Event>(&format!("event {}", event["type"]), event);
-    }
+    assert_events_shape(&emu).await;
 }
 
 #[tokio::test]
@@ -270,17 +231,9 @@ async fn refund_and_api_payment_intent_objects_match_async_stripe_types() {
         )
         .await;
     assert_shape::<stripe_shared::Refund>("refund", &refund);
-    let charge = emu
-        .ok_get(&format!(
-            "/v1/charges/{}",
-            pi["latest_charge"].as_str().unwrap()
-        ))
-        .await;
+    let charge = emu.ok_get_id("/v1/charges", &pi["latest_charge"]).await;
     assert_shape::<stripe_shared::Charge>("partially refunded charge", &charge);
-    let events = emu.ok_get("/v1/events?limit=100").await;
-    for event in events["data"].as_array().unwrap() {
-        assert_shape::<stripe_shared::Event>(&format!("event {}", event["type"]), event);
-    }
+    assert_events_shape(&emu).await;
 }
 
 #[tokio::test]
@@ -288,10 +241,7 @@ async fn proration_invoice_matches_async_stripe_types() {
     let emu = spawn_emulator().await;
     let (_, done) = paid_subscription(&emu).await;
     let sub = emu
-        .ok_get(&format!(
-            "/v1/subscriptions/{}",
-            done["subscription"].as_str().unwrap()
-        ))
+        .ok_get_id("/v1/subscriptions", &done["subscription"])
         .await;
     let product = sub["items"]["data"][0]["price"]["product"]
         .as_str()
@@ -321,12 +271,7 @@ async fn proration_invoice_matches_async_stripe_types() {
         )
         .await;
     assert_shape::<stripe_shared::Subscription>("updated subscription", &updated);
-    let invoice = emu
-        .ok_get(&format!(
-            "/v1/invoices/{}",
-            updated["latest_invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = emu.invoice(&updated["latest_invoice"]).await;
     assert_shape::<stripe_shared::Invoice>("proration invoice", &invoice);
 }
 
@@ -365,33 +310,17 @@ async fn coupon_promotion_code_and_discounted_objects_match_async_stripe_types()
         )
         .await;
     assert_shape::<stripe_shared::TaxRate>("tax rate", &rate);
-    let price = emu.monthly_price(1000, "usd").await;
-    let session = emu
-        .subscription_session(
-            &price,
-            &[(
-                "discounts[0][promotion_code]",
-                promo["id"].as_str().unwrap(),
-            )],
-        )
-        .await;
+    let promo_id = promo["id"].as_str().unwrap();
+    let (session, done) =
+        paid_session(&emu, 1000, &[("discounts[0][promotion_code]", promo_id)]).await;
     assert_shape::<stripe_shared::CheckoutSession>("discounted session", &session);
-    emu.pay_hosted(&session, "4242424242424242", &[]).await;
-    let done = emu
-        .ok_get(&format!(
-            "/v1/checkout/sessions/{}?expand[]=line_items",
-            session["id"].as_str().unwrap()
-        ))
-        .await;
+    let done = session_with_line_items(&emu, &done).await;
     assert_shape::<stripe_shared::CheckoutSession>("completed discounted session", &done);
     let invoice = emu.invoice(&done["invoice"]).await;
     assert_eq!(invoice["total"], 875);
     assert_shape::<stripe_shared::Invoice>("discounted invoice", &invoice);
     let sub = emu
-        .ok_get(&format!(
-            "/v1/subscriptions/{}",
-            done["subscription"].as_str().unwrap()
-        ))
+        .ok_get_id("/v1/subscriptions", &done["subscription"])
         .await;
     assert_shape::<stripe_shared::Subscription>("discounted subscription", &sub);
 }
@@ -409,30 +338,16 @@ async fn manually_taxed_objects_match_async_stripe_types() {
             ],
         )
         .await;
-    let price = emu.monthly_price(1190, "eur").await;
-    let session = emu
-        .subscription_session(
-            &price,
-            &[("line_items[0][tax_rates][0]", rate["id"].as_str().unwrap())],
-        )
-        .await;
-    emu.pay_hosted(&session, "4242424242424242", &[]).await;
-    let done = emu
-        .ok_get(&format!(
-            "/v1/checkout/sessions/{}?expand[]=line_items",
-            session["id"].as_str().unwrap()
-        ))
-        .await;
+    let rate_id = rate["id"].as_str().unwrap();
+    let (_, done) = paid_session(&emu, 1190, &[("line_items[0][tax_rates][0]", rate_id)]).await;
+    let done = session_with_line_items(&emu, &done).await;
     assert_eq!(done["line_items"]["data"][0]["taxes"][0]["amount"], 190);
     assert_shape::<stripe_shared::CheckoutSession>("manually taxed session", &done);
     let invoice = emu.invoice(&done["invoice"]).await;
     assert_eq!(invoice["total_taxes"][0]["amount"], 190);
     assert_shape::<stripe_shared::Invoice>("manually taxed invoice", &invoice);
     let sub = emu
-        .ok_get(&format!(
-            "/v1/subscriptions/{}",
-            done["subscription"].as_str().unwrap()
-        ))
+        .ok_get_id("/v1/subscriptions", &done["subscription"])
         .await;
     assert_shape::<stripe_shared::Subscription>("manually taxed subscription", &sub);
 }

@@ -23,20 +23,9 @@ async fn always_authenticate_card_needs_action_on_renewal() {
         .await
         .unwrap()
         .contains("Authenticate this payment"));
-    let url = format!("{}/authenticate", session["url"].as_str().unwrap());
     let done = emu
-        .http
-        .post(url)
-        .form(&[
-            ("email", "3ds@example.com"),
-            ("card_number", "4000002760003184"),
-            ("card_expiry", "12 / 34"),
-            ("card_cvc", "123"),
-            ("action", "complete"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .authenticate_hosted(&session, "4000002760003184", "complete")
+        .await;
     assert_eq!(done.status(), 303);
     let sub = emu
         .ok_get(&format!("/v1/subscriptions?customer={customer}"))

@@ -203,17 +203,9 @@ async fn card_needing_authentication_asks_before_paying() {
         "nothing before authentication"
     );
 
-    let auth_url = format!("{}/authenticate", session["url"].as_str().unwrap());
-    let form = [
-        ("email", "buyer@example.com"),
-        ("card_number", "4000 0025 0000 3155"),
-        ("card_expiry", "12 / 34"),
-        ("card_cvc", "123"),
-        ("country", "US"),
-        ("postal_code", "94107"),
-        ("action", "complete"),
-    ];
-    let done = emu.http.post(&auth_url).form(&form).send().await.unwrap();
+    let done = emu
+        .authenticate_hosted(&session, "4000 0025 0000 3155", "complete")
+        .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     let subs = emu.ok_get("/v1/subscriptions").await;
     assert_eq!(subs["data"][0]["status"], "active");
@@ -224,15 +216,9 @@ async fn failed_authentication_creates_nothing() {
     let emu = spawn_emulator().await;
     let price = emu.monthly_price(1000, "usd").await;
     let session = emu.subscription_session(&price, &[]).await;
-    let auth_url = format!("{}/authenticate", session["url"].as_str().unwrap());
-    let form = [
-        ("card_number", "4000002500003155"),
-        ("card_expiry", "12/34"),
-        ("card_cvc", "123"),
-        ("email", "x@example.com"),
-        ("action", "fail"),
-    ];
-    let response = emu.http.post(&auth_url).form(&form).send().await.unwrap();
+    let response = emu
+        .authenticate_hosted(&session, "4000002500003155", "fail")
+        .await;
     assert_eq!(response.status(), StatusCode::PAYMENT_REQUIRED);
     assert!(response
         .text()

@@ -160,59 +160,48 @@ async fn inclusive_rate_is_carved_out_of_a_one_time_payment_and_its_invoice() {
     assert_eq!(invoice["lines"]["data"][0]["taxes"][0]["amount"], 190);
 }
 
+/// Opens a subscription session for `price` taxed at `rate`, with `extra` parameters; returns
+/// the refusal's status and error.
+async fn refused(
+    emu: &TestEmulator,
+    price: &str,
+    rate: &str,
+    extra: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let mut form = vec![
+        ("mode", "subscription"),
+        ("line_items[0][price]", price),
+        ("line_items[0][quantity]", "1"),
+        ("line_items[0][tax_rates][0]", rate),
+    ];
+    form.extend_from_slice(extra);
+    let (status, body) = emu.post("/v1/checkout/sessions", &form).await;
+    (status, body["error"].clone())
+}
+
 #[tokio::test]
 async fn unknown_inactive_or_automatic_combined_rates_are_refused() {
     let emu = spawn_emulator().await;
     let price = emu.monthly_price(1000, "eur").await;
-    let tax_rates = "line_items[0][tax_rates][0]";
-    let (status, body) = emu
-        .post(
-            "/v1/checkout/sessions",
-            &[
-                ("mode", "subscription"),
-                ("line_items[0][price]", price.as_str()),
-                ("line_items[0][quantity]", "1"),
-                (tax_rates, "txr_missing"),
-            ],
-        )
-        .await;
+    let param = "line_items[0][tax_rates][0]";
+    let (status, error) = refused(&emu, &price, "txr_missing", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["type"], "invalid_request_error");
-    assert_eq!(body["error"]["code"], "resource_missing");
-    assert_eq!(body["error"]["param"], tax_rates);
+    assert_eq!(error["type"], "invalid_request_error");
+    assert_eq!(error["code"], "resource_missing");
+    assert_eq!(error["param"], param);
 
     let rate = vat(&emu, false).await;
     emu.ok_post(&format!("/v1/tax_rates/{rate}"), &[("active", "false")])
         .await;
-    let (status, body) = emu
-        .post(
-            "/v1/checkout/sessions",
-            &[
-                ("mode", "subscription"),
-                ("line_items[0][price]", price.as_str()),
-                ("line_items[0][quantity]", "1"),
-                (tax_rates, rate.as_str()),
-            ],
-        )
-        .await;
+    let (status, error) = refused(&emu, &price, &rate, &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["param"], tax_rates);
+    assert_eq!(error["param"], param);
 
     let active = vat(&emu, false).await;
-    let (status, body) = emu
-        .post(
-            "/v1/checkout/sessions",
-            &[
-                ("mode", "subscription"),
-                ("line_items[0][price]", price.as_str()),
-                ("line_items[0][quantity]", "1"),
-                (tax_rates, active.as_str()),
-                ("automatic_tax[enabled]", "true"),
-            ],
-        )
-        .await;
+    let (status, error) =
+        refused(&emu, &price, &active, &[("automatic_tax[enabled]", "true")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"]["param"], "line_items[0][tax_rates]");
+    assert_eq!(error["param"], "line_items[0][tax_rates]");
 }
 
 #[tokio::test]

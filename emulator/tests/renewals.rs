@@ -209,21 +209,9 @@ async fn advancing_the_global_clock_renews_subscriptions_on_no_test_clock() {
 #[tokio::test]
 async fn trial_from_checkout_warns_then_charges_when_it_ends() {
     let emu = spawn_emulator().await;
-    let now = chrono::Utc::now().timestamp();
-    let clock = emu
-        .ok_post(
-            "/v1/test_helpers/test_clocks",
-            &[("frozen_time", &now.to_string())],
-        )
-        .await;
-    let clock_id = clock["id"].as_str().unwrap().to_owned();
-    let customer = emu
-        .ok_post(
-            "/v1/customers",
-            &[("email", "trial@example.com"), ("test_clock", &clock_id)],
-        )
-        .await;
-    let customer_id = customer["id"].as_str().unwrap();
+    let clock_id = emu.test_clock().await;
+    let customer = emu.customer_on_clock(&clock_id, "trial@example.com").await;
+    let customer_id = customer.as_str();
     let price = emu.monthly_price(1000, "usd").await;
     let session = emu
         .subscription_session(

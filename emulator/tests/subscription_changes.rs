@@ -17,36 +17,14 @@ struct Setup {
 
 /// A customer on a test clock, subscribed monthly at $10 through Checkout.
 async fn subscribed(emu: &TestEmulator) -> Setup {
-    let now = chrono::Utc::now().timestamp();
-    let clock = emu
-        .ok_post(
-            "/v1/test_helpers/test_clocks",
-            &[("frozen_time", &now.to_string())],
-        )
-        .await;
-    let clock = clock["id"].as_str().unwrap().to_owned();
-    let customer = emu
-        .ok_post(
-            "/v1/customers",
-            &[("email", "swap@example.com"), ("test_clock", &clock)],
-        )
-        .await;
+    let clock = emu.test_clock().await;
+    let customer = emu.customer_on_clock(&clock, "swap@example.com").await;
     let price = emu.monthly_price(1000, "usd").await;
     let product = emu.ok_get(&format!("/v1/prices/{price}")).await["product"]
         .as_str()
         .unwrap()
         .to_owned();
-    let session = emu
-        .subscription_session(&price, &[("customer", customer["id"].as_str().unwrap())])
-        .await;
-    emu.pay_hosted(&session, "4242424242424242", &[]).await;
-    let sub = emu
-        .ok_get(&format!(
-            "/v1/subscriptions?customer={}",
-            customer["id"].as_str().unwrap()
-        ))
-        .await["data"][0]
-        .clone();
+    let sub = emu.subscribe_via_checkout(&price, &customer).await;
     let item = sub["items"]["data"][0]["id"].as_str().unwrap().to_owned();
     Setup {
         clock,
@@ -69,14 +47,6 @@ async fn price(emu: &TestEmulator, product: &str, amount: &str, interval: &str) 
         )
         .await;
     p["id"].as_str().unwrap().to_owned()
-}
-
-async fn advance_to(emu: &TestEmulator, clock: &str, at: i64) {
-    emu.ok_post(
-        &format!("/v1/test_helpers/test_clocks/{clock}/advance"),
-        &[("frozen_time", &at.to_string())],
-    )
-    .await;
 }
 
 fn period(sub: &Value) -> (i64, i64) {
@@ -117,7 +87,8 @@ async fn price_swap_without_proration_bills_the_new_price_at_renewal() {
             .len(),
         1
     );
-    advance_to(&emu, &s.clock, period(&s.sub).1 + DAY).await;
+    emu.advance_test_clock_to(&s.clock, period(&s.sub).1 + DAY)
+        .await;
     let invoices = emu
         .ok_get(&format!("/v1/invoices?subscription={sub_id}"))
         .await;
@@ -131,14 +102,14 @@ async fn mid_period_upgrade_adds_prorations_to_the_next_invoice() {
     let sub_id = s.sub["id"].as_str().unwrap();
     let (start, end) = period(&s.sub);
     let midway = start + (end - start) / 2;
-    advance_to(&emu, &s.clock, midway).await;
+    emu.advance_test_clock_to(&s.clock, midway).await;
     let pricier = price(&emu, &s.product, "3000", "month").await;
     emu.ok_post(
         &format!("/v1/subscriptions/{sub_id}"),
         &[("items[0][id]", &s.item), ("items[0][price]", &pricier)],
     )
     .await;
-    advance_to(&emu, &s.clock, end + DAY).await;
+    emu.advance_test_clock_to(&s.clock, end + DAY).await;
     let renewal = &emu
         .ok_get(&format!("/v1/invoices?subscription={sub_id}"))
         .await["data"][0];
@@ -185,12 +156,7 @@ async fn always_invoice_charges_the_difference_now() {
             ],
         )
         .await;
-    let invoice = emu
-        .ok_get(&format!(
-            "/v1/invoices/{}",
-            updated["latest_invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = emu.invoice(&updated["latest_invoice"]).await;
     assert_eq!(invoice["billing_reason"], "subscription_update");
     assert_eq!(invoice["status"], "paid");
     let (start, end) = period(&s.sub);
@@ -217,12 +183,7 @@ async fn switching_monthly_to_yearly_restarts_the_period_and_invoices_now() {
         .await;
     let (start, end) = period(&updated);
     assert!((365 * DAY..=366 * DAY).contains(&(end - start)));
-    let invoice = emu
-        .ok_get(&format!(
-            "/v1/invoices/{}",
-            updated["latest_invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = emu.invoice(&updated["latest_invoice"]).await;
     assert_eq!(invoice["status"], "paid");
     assert!(
         invoice["amount_paid"].as_i64().unwrap() >= 9000
@@ -270,24 +231,8 @@ async fn error_if_incomplete_with_a_failing_card_leaves_the_subscription_unchang
 #[tokio::test]
 async fn subscription_created_through_the_api_charges_the_default_card() {
     let emu = spawn_emulator().await;
-    let customer = emu
-        .ok_post("/v1/customers", &[("email", "api@example.com")])
-        .await;
-    let cid = customer["id"].as_str().unwrap();
-    let pm = emu
-        .ok_post(
-            "/v1/payment_methods/pm_card_visa/attach",
-            &[("customer", cid)],
-        )
-        .await;
-    emu.ok_post(
-        &format!("/v1/customers/{cid}"),
-        &[(
-            "invoice_settings[default_payment_method]",
-            pm["id"].as_str().unwrap(),
-        )],
-    )
-    .await;
+    let (cid, _) = emu.customer_with_card("pm_card_visa").await;
+    let cid = cid.as_str();
     let price = emu.monthly_price(1200, "usd").await;
     let sub = emu
         .ok_post(
@@ -301,12 +246,7 @@ async fn subscription_created_through_the_api_charges_the_default_card() {
         .await;
     assert_eq!(sub["status"], "active");
     assert_eq!(sub["metadata"]["k"], "v");
-    let invoice = emu
-        .ok_get(&format!(
-            "/v1/invoices/{}",
-            sub["latest_invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = emu.invoice(&sub["latest_invoice"]).await;
     assert_eq!(
         (invoice["status"].as_str(), invoice["amount_paid"].as_i64()),
         (Some("paid"), Some(1200))
@@ -316,17 +256,8 @@ async fn subscription_created_through_the_api_charges_the_default_card() {
 #[tokio::test]
 async fn api_subscription_payment_behaviors_on_a_failing_card() {
     let emu = spawn_emulator().await;
-    let customer = emu
-        .ok_post("/v1/customers", &[("email", "fail@example.com")])
-        .await;
-    let cid = customer["id"].as_str().unwrap();
-    let pm = emu
-        .ok_post(
-            "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
-            &[("customer", cid)],
-        )
-        .await;
-    let pm_id = pm["id"].as_str().unwrap();
+    let (cid, pm_id) = emu.customer_with_card("pm_card_chargeCustomerFail").await;
+    let (cid, pm_id) = (cid.as_str(), pm_id.as_str());
     let price = emu.monthly_price(1200, "usd").await;
 
     let incomplete = emu
@@ -374,12 +305,7 @@ async fn api_subscription_payment_behaviors_on_a_failing_card() {
         )
         .await;
     assert_eq!(pending["status"], "incomplete");
-    let invoice = emu
-        .ok_get(&format!(
-            "/v1/invoices/{}",
-            pending["latest_invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = emu.invoice(&pending["latest_invoice"]).await;
     assert_eq!(
         (
             invoice["status"].as_str(),

@@ -13,6 +13,22 @@ use axum::Router;
 use serde_json::Value;
 use stripe_emulator::{EmulatorConfig, Running, WebhookConfig};
 
+/// What a buyer types into the hosted Checkout form: email, `card`, expiry, CVC and a German
+/// billing address.
+fn buyer_form(card: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("email", "buyer@example.com"),
+        ("card_number", card),
+        ("card_expiry", "12 / 34"),
+        ("card_cvc", "123"),
+        ("name", "Ada Buyer"),
+        ("line1", "1 Main Street"),
+        ("city", "Berlin"),
+        ("postal_code", "10115"),
+        ("country", "DE"),
+    ]
+}
+
 pub struct TestEmulator {
     pub running: Running,
     pub http: reqwest::Client,
@@ -185,17 +201,27 @@ impl TestEmulator {
             .await["frozen_time"]
             .as_i64()
             .unwrap();
+        self.advance_test_clock_to(clock, current + seconds).await
+    }
+
+    /// Moves a test clock to the timestamp `at` (a period end, a day past it); returns the clock.
+    pub async fn advance_test_clock_to(&self, clock: &str, at: i64) -> Value {
         self.ok_post(
             &format!("/v1/test_helpers/test_clocks/{clock}/advance"),
-            &[("frozen_time", &(current + seconds).to_string())],
+            &[("frozen_time", &at.to_string())],
         )
         .await
     }
 
+    /// `GET {collection}/{id}` for an id read off another object (`pi["latest_charge"]`).
+    pub async fn ok_get_id(&self, collection: &str, id: &Value) -> Value {
+        self.ok_get(&format!("{collection}/{}", id.as_str().unwrap()))
+            .await
+    }
+
     /// The invoice a subscription or session points at as its latest.
     pub async fn invoice(&self, id: &Value) -> Value {
-        self.ok_get(&format!("/v1/invoices/{}", id.as_str().unwrap()))
-            .await
+        self.ok_get_id("/v1/invoices", id).await
     }
 
     /// A hosted page's HTML, as a browser would fetch it.
@@ -267,22 +293,30 @@ impl TestEmulator {
         card: &str,
         extra: &[(&str, &str)],
     ) -> reqwest::Response {
-        let url = session["url"].as_str().unwrap();
-        let mut form = vec![
-            ("email", "buyer@example.com"),
-            ("card_number", card),
-            ("card_expiry", "12 / 34"),
-            ("card_cvc", "123"),
-            ("name", "Ada Buyer"),
-            ("line1", "1 Main Street"),
-            ("city", "Berlin"),
-            ("postal_code", "10115"),
-            ("country", "DE"),
-        ];
+        let mut form = buyer_form(card);
         form.extend_from_slice(extra);
+        self.post_hosted(session["url"].as_str().unwrap(), &form)
+            .await
+    }
+
+    /// Answers the 3-D Secure challenge of a session's hosted page with `action` (`complete` or
+    /// `fail`), resubmitting the buyer's form as the challenge page does.
+    pub async fn authenticate_hosted(
+        &self,
+        session: &Value,
+        card: &str,
+        action: &str,
+    ) -> reqwest::Response {
+        let mut form = buyer_form(card);
+        form.push(("action", action));
+        let url = format!("{}/authenticate", session["url"].as_str().unwrap());
+        self.post_hosted(&url, &form).await
+    }
+
+    async fn post_hosted(&self, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.http
             .post(url)
-            .form(&form)
+            .form(form)
             .send()
             .await
             .expect("form is posted")

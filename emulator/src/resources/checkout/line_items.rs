@@ -196,22 +196,26 @@ pub(super) fn session_amounts(
     )
 }
 
-/// The manual rates of each of a session's lines, read back from the items' `taxes`.
-pub(super) fn session_tax_rates(state: &State, session_id: &str) -> Vec<Vec<Value>> {
+/// Each of a session's stored line items, read through `read`.
+pub(super) fn map_session_items<T>(
+    state: &State,
+    session_id: &str,
+    read: impl Fn(&Value) -> T,
+) -> Vec<T> {
     state
         .session_line_items
         .get(session_id)
         .and_then(|l| l["data"].as_array())
-        .map(|items| {
-            items
-                .iter()
-                .map(|item| {
-                    item["taxes"]
-                        .as_array()
-                        .map(|taxes| taxes.iter().map(|t| t["rate"].clone()).collect())
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
+        .map(|items| items.iter().map(read).collect())
         .unwrap_or_default()
+}
+
+/// The manual rates of each of a session's lines, read back from the items' `taxes`.
+pub(super) fn session_tax_rates(state: &State, session_id: &str) -> Vec<Vec<Value>> {
+    map_session_items(state, session_id, |item| {
+        item["taxes"]
+            .as_array()
+            .map(|taxes| taxes.iter().map(|t| t["rate"].clone()).collect())
+            .unwrap_or_default()
+    })
 }

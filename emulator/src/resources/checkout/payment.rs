@@ -358,17 +358,9 @@ fn mark_invoice_paid_out_of_band(state: &mut State, invoice_id: &str, pi: &Value
 }
 
 pub(super) fn session_lines(state: &State, session_id: &str) -> Vec<(Value, i64)> {
-    state
-        .session_line_items
-        .get(session_id)
-        .and_then(|l| l["data"].as_array())
-        .map(|items| {
-            items
-                .iter()
-                .map(|i| (i["price"].clone(), i["quantity"].as_i64().unwrap_or(1)))
-                .collect()
-        })
-        .unwrap_or_default()
+    super::line_items::map_session_items(state, session_id, |i| {
+        (i["price"].clone(), i["quantity"].as_i64().unwrap_or(1))
+    })
 }
 
 /// The session's customer, given its billing address; or a new one.
