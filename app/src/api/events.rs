@@ -21,24 +21,9 @@ pub async fn list_events(
                 return Err(AppError::validation("status", "Unknown status."));
             }
             let mode = state.mode().await?;
-            let rows =
-                db::events::list(&state.pool, &mode, &status, type_prefix.trim(), EVENTS_PAGE)
-                    .await
-                    .or_internal("list stripe events")?;
-            Ok(rows
-                .into_iter()
-                .map(|r| EventSummary {
-                    id: r.id,
-                    type_: r.type_,
-                    object_id: r.object_id,
-                    status: r.status,
-                    attempts: r.attempts,
-                    last_error: r.last_error,
-                    created: r.created,
-                    received_at: r.received_at,
-                    processed_at: r.processed_at,
-                })
-                .collect())
+            db::events::list(&state.pool, &mode, &status, type_prefix.trim(), EVENTS_PAGE)
+                .await
+                .or_internal("list stripe events")
         }
         .await,
     )

@@ -54,6 +54,12 @@ async fn stored(app: &TestApp) -> i64 {
         .expect("count")
 }
 
+/// Delivers a freshly signed `customer.created` event with id `id`, as Stripe would.
+async fn deliver(app: &TestApp, id: &str) -> StatusCode {
+    let body = event(id, false);
+    post(app, &body, signed(&body, SECRET, now()), "application/json").await
+}
+
 fn signed(body: &str, secret: &str, at: i64) -> Option<String> {
     Some(format!("t={at},v1={}", sign(secret, at, body.as_bytes())))
 }
@@ -151,15 +157,7 @@ async fn bad_deliveries_get_the_right_status_and_write_nothing() {
 #[tokio::test]
 async fn without_a_configured_secret_every_event_is_refused() {
     let (app, _emulator) = spawn_app_with_stripe().await;
-    let body = event("evt_nosecret", false);
-    let status = post(
-        &app,
-        &body,
-        signed(&body, SECRET, now()),
-        "application/json",
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(deliver(&app, "evt_nosecret").await, StatusCode::BAD_REQUEST);
     assert_eq!(stored(&app).await, 0);
 }
 
@@ -251,15 +249,7 @@ async fn the_console_lists_stored_events_and_shows_their_payload() {
     use app::model::EventSummary;
     let (app, _emulator) = app_with_secret().await;
     for id in ["evt_one", "evt_two"] {
-        let body = event(id, false);
-        let status = post(
-            &app,
-            &body,
-            signed(&body, SECRET, now()),
-            "application/json",
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(deliver(&app, id).await, StatusCode::OK);
     }
     let all: Vec<EventSummary> = app
         .call(

@@ -1,5 +1,6 @@
 //! The Stripe event inbox.
 
+use crate::model::EventSummary;
 use sqlx::PgExecutor;
 
 pub struct NewEvent<'a> {
@@ -32,18 +33,6 @@ pub async fn insert(db: impl PgExecutor<'_>, e: &NewEvent<'_>) -> Result<bool, s
     Ok(result.rows_affected() == 1)
 }
 
-pub struct EventRow {
-    pub id: String,
-    pub type_: String,
-    pub object_id: Option<String>,
-    pub status: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub created: chrono::DateTime<chrono::Utc>,
-    pub received_at: chrono::DateTime<chrono::Utc>,
-    pub processed_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
 /// Newest first, filtered by status and type prefix (empty: all), `limit` rows.
 pub async fn list(
     db: impl PgExecutor<'_>,
@@ -51,9 +40,9 @@ pub async fn list(
     status: &str,
     type_prefix: &str,
     limit: i64,
-) -> Result<Vec<EventRow>, sqlx::Error> {
+) -> Result<Vec<EventSummary>, sqlx::Error> {
     sqlx::query_as!(
-        EventRow,
+        EventSummary,
         r#"SELECT id, type AS type_, object_id, status, attempts, last_error,
                   created AS "created: chrono::DateTime<chrono::Utc>",
                   received_at AS "received_at: chrono::DateTime<chrono::Utc>",
