@@ -277,25 +277,42 @@ impl SettingsContext<'_> {
             .or_internal("decrypt secret key")
     }
 
-    /// The webhook signing secret for `mode`, if any.
-    pub async fn webhook_secret(&self, mode: StripeMode) -> Result<Option<SecretString>, AppError> {
-        if self.env.mode() == Some(mode) {
-            if let Some(secret) = &self.env.webhook_secret {
-                return Ok(Some(secret.clone()));
+    /// Every configured webhook signing secret with its mode: the environment's for its mode,
+    /// the stored ones (decrypted) otherwise. The settings row is read once, and only when
+    /// the environment does not cover both modes.
+    pub async fn webhook_secrets(&self) -> Result<Vec<(StripeMode, SecretString)>, AppError> {
+        let env_mode = self
+            .env
+            .mode()
+            .filter(|_| self.env.webhook_secret.is_some());
+        let mut row = None;
+        let mut out = Vec::new();
+        for mode in [StripeMode::Test, StripeMode::Live] {
+            if env_mode == Some(mode) {
+                if let Some(secret) = &self.env.webhook_secret {
+                    out.push((mode, secret.clone()));
+                }
+                continue;
+            }
+            if row.is_none() {
+                row = Some(
+                    db::load(self.pool)
+                        .await
+                        .or_internal("load stripe settings")?,
+                );
+            }
+            if let Some(sealed) = row
+                .as_ref()
+                .and_then(|r| keys_of(r, mode).webhook_secret.as_ref())
+            {
+                let secret = self
+                    .cipher
+                    .open(&column(mode, "webhook_secret"), sealed)
+                    .or_internal("decrypt webhook secret")?;
+                out.push((mode, secret));
             }
         }
-        let row = db::load(self.pool)
-            .await
-            .or_internal("load stripe settings")?;
-        keys_of(&row, mode)
-            .webhook_secret
-            .as_ref()
-            .map(|sealed| {
-                self.cipher
-                    .open(&column(mode, "webhook_secret"), sealed)
-                    .or_internal("decrypt webhook secret")
-            })
-            .transpose()
+        Ok(out)
     }
 
     /// A Stripe client for the selected mode.

@@ -65,31 +65,23 @@ pub async fn ingest(
     body: &[u8],
     now: i64,
 ) -> Result<Ingested, IngestError> {
-    let mut modes = Vec::new();
-    let mut secrets = Vec::new();
-    for mode in [StripeMode::Test, StripeMode::Live] {
-        let secret = settings
-            .webhook_secret(mode)
-            .await
-            .map_err(|_| IngestError::Storage)?;
-        if let Some(secret) = secret {
-            modes.push(mode);
-            secrets.push(secret);
-        }
-    }
-    let refs: Vec<_> = secrets.iter().collect();
+    let secrets = settings
+        .webhook_secrets()
+        .await
+        .map_err(|_| IngestError::Storage)?;
+    let refs: Vec<_> = secrets.iter().map(|(_, secret)| secret).collect();
     let index = signature::verify(signature_header, body, &refs, now)?;
-    let mode = modes[index];
-    let event: EventHead = serde_json::from_slice(body).map_err(|_| IngestError::Malformed)?;
-    if event.livemode != (mode == StripeMode::Live) || !event.id.starts_with("evt_") {
-        return Err(if event.id.starts_with("evt_") {
-            IngestError::WrongMode
-        } else {
-            IngestError::Malformed
-        });
-    }
+    let mode = secrets[index].0;
+    // Parsed once: the head is read out of the same value that is stored.
     let payload: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| IngestError::Malformed)?;
+    let event = EventHead::deserialize(&payload).map_err(|_| IngestError::Malformed)?;
+    if !event.id.starts_with("evt_") {
+        return Err(IngestError::Malformed);
+    }
+    if event.livemode != (mode == StripeMode::Live) {
+        return Err(IngestError::WrongMode);
+    }
     let inserted = db::events::insert(
         settings.pool,
         &db::events::NewEvent {
