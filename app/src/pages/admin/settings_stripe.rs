@@ -113,12 +113,24 @@ fn ModeKeysFields(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let m = mode.as_str();
+    // Field names as the server's validation errors name them; the posted name derives from them.
+    let (publishable_field, secret_field, webhook_field) = match mode {
+        StripeMode::Test => (
+            "test_publishable_key",
+            "test_secret_key",
+            "test_webhook_secret",
+        ),
+        StripeMode::Live => (
+            "live_publishable_key",
+            "live_secret_key",
+            "live_webhook_secret",
+        ),
+    };
     view! {
         <fieldset class="keys">
             <legend>{format!("{} keys", mode.label())}</legend>
             <KeyInput
-                name=format!("form[{m}_publishable_key]")
-                field=if mode == StripeMode::Test { "test_publishable_key" } else { "live_publishable_key" }
+                field=publishable_field
                 label="Publishable key"
                 placeholder=format!("pk_{m}_…")
                 key=keys.publishable_key
@@ -127,8 +139,7 @@ fn ModeKeysFields(
                 error
             />
             <KeyInput
-                name=format!("form[{m}_secret_key]")
-                field=if mode == StripeMode::Test { "test_secret_key" } else { "live_secret_key" }
+                field=secret_field
                 label="Secret key"
                 placeholder=format!("sk_{m}_… or rk_{m}_…")
                 key=keys.secret_key
@@ -137,8 +148,7 @@ fn ModeKeysFields(
                 error
             />
             <KeyInput
-                name=format!("form[{m}_webhook_secret]")
-                field=if mode == StripeMode::Test { "test_webhook_secret" } else { "live_webhook_secret" }
+                field=webhook_field
                 label="Webhook signing secret"
                 placeholder="whsec_…".to_owned()
                 key=keys.webhook_secret
@@ -152,7 +162,6 @@ fn ModeKeysFields(
 
 #[component]
 fn KeyInput(
-    name: String,
     field: &'static str,
     label: &'static str,
     placeholder: String,
@@ -162,6 +171,7 @@ fn KeyInput(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let replacing = RwSignal::new(key.shown.is_none());
+    let name = format!("form[{field}]");
     let input = move || {
         let name = name.clone();
         let placeholder = placeholder.clone();
