@@ -1,13 +1,16 @@
-//! Operator commands: `paydesk secrets rotate` and `paydesk stripe import`.
+//! Operator commands: `paydesk secrets rotate`, `paydesk stripe import`,
+//! `paydesk events reprocess --failed` and `paydesk reconcile`.
 
 use crate::config::{Config, MasterKey};
 use crate::startup;
 use anyhow::{Context, Result};
-use app::server::billing::catalog;
+use app::model::StripeMode;
 use app::server::billing::settings::{rotate_master_key, SettingsContext};
+use app::server::billing::{catalog, events};
 use app::server::crypto::SecretCipher;
 use app::server::db::audit::{self, Actor};
 use secrecy::ExposeSecret;
+use sqlx::PgPool;
 use std::io::Write;
 
 const CLI_ACTOR: Actor<'static> = Actor {
@@ -39,17 +42,88 @@ pub async fn rotate_secrets(config: &Config) -> Result<()> {
     Ok(())
 }
 
-/// Links every product and price of the configured Stripe account, with a progress bar.
-pub async fn stripe_import(config: &Config) -> Result<()> {
+/// The database and the key that opens stored secrets, as every Stripe chore needs them.
+async fn open(config: &Config) -> Result<(PgPool, SecretCipher)> {
     let cipher = SecretCipher::new(config.require_master_key()?.bytes());
     let pool = startup::connect(config.require_database_url()?.expose_secret()).await?;
     startup::migrate(&pool).await?;
-    let settings = SettingsContext {
-        pool: &pool,
-        cipher: &cipher,
+    Ok((pool, cipher))
+}
+
+fn settings<'a>(
+    config: &'a Config,
+    pool: &'a PgPool,
+    cipher: &'a SecretCipher,
+) -> SettingsContext<'a> {
+    SettingsContext {
+        pool,
+        cipher,
         env: &config.stripe,
         public_url: &config.public_url,
-    };
+    }
+}
+
+/// Queues every failed Stripe event again and applies what is due now.
+pub async fn reprocess_failed_events(config: &Config) -> Result<()> {
+    let (pool, cipher) = open(config).await?;
+    let queued = app::server::db::events::replay_failed(&pool).await?;
+    let report = events::drain(&settings(config, &pool, &cipher)).await?;
+    audit::record(
+        &pool,
+        &CLI_ACTOR,
+        "events.reprocessed",
+        "stripe_events",
+        serde_json::json!({ "queued": queued }),
+    )
+    .await?;
+    println!(
+        "Queued {queued} failed event(s): {} applied, {} ignored, {} will retry, {} failed again.",
+        report.processed, report.ignored, report.retrying, report.failed
+    );
+    Ok(())
+}
+
+/// Compares every Stripe subscription and invoice of the current mode with Paydesk's copy
+/// and stores Stripe's where they differ (`--dry-run`: only reports).
+pub async fn reconcile(config: &Config, dry_run: bool) -> Result<()> {
+    let (pool, cipher) = open(config).await?;
+    let mode = app::server::db::settings::current_mode(&pool).await?;
+    let mode = StripeMode::parse(&mode).unwrap_or_default();
+    let report = events::reconcile::reconcile(&settings(config, &pool, &cipher), mode, !dry_run)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (id, differences) in &report.drifted {
+        let fields: Vec<&str> = differences.iter().map(|d| d.field.as_str()).collect();
+        println!("  {id}: {}", fields.join(", "));
+    }
+    if !dry_run {
+        audit::record(
+            &pool,
+            &CLI_ACTOR,
+            "stripe.reconciled",
+            mode.as_str(),
+            serde_json::json!({ "checked": report.checked, "fixed": report.drifted.len() }),
+        )
+        .await?;
+    }
+    println!(
+        "Checked {} object(s) in {} mode; {} differed from Stripe{}.",
+        report.checked,
+        mode.as_str(),
+        report.drifted.len(),
+        if dry_run {
+            " (not changed: --dry-run)"
+        } else {
+            " and now match it"
+        }
+    );
+    Ok(())
+}
+
+/// Links every product and price of the configured Stripe account, with a progress bar.
+pub async fn stripe_import(config: &Config) -> Result<()> {
+    let (pool, cipher) = open(config).await?;
+    let settings = settings(config, &pool, &cipher);
     let api = settings
         .stripe()
         .await

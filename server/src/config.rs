@@ -1,6 +1,7 @@
 //! Typed configuration from the environment. Every variable is documented in `.env.example`.
 
 use app::model::{validate_key, KeyKind, StripeMode};
+use app::server::billing::access::AccessRules;
 use app::server::billing::settings::StripeEnv;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
@@ -18,6 +19,10 @@ pub struct Config {
     pub public_url: String,
     /// Where `cargo leptos build` put the site (WASM, JS, CSS).
     pub site_root: String,
+    /// Extra paths the webhook answers on, for installs moving from another billing plugin.
+    pub webhook_aliases: Vec<String>,
+    /// How long a past-due subscription keeps access.
+    pub access: AccessRules,
 }
 
 /// The key that encrypts secrets stored in the database. Debug never shows it.
@@ -103,7 +108,29 @@ impl Config {
             .map(|raw| parse_http_url("PAYDESK_PUBLIC_URL", &raw))
             .transpose()?
             .unwrap_or_else(|| format!("http://{addr}"));
+        let webhook_aliases = lookup("PAYDESK_WEBHOOK_ALIASES")
+            .map(|raw| parse_webhook_aliases(&raw))
+            .transpose()?
+            .unwrap_or_default();
+        let grace_days = match lookup("PAYDESK_PAST_DUE_GRACE_DAYS") {
+            Some(raw) => raw
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (0..=90).contains(d))
+                .ok_or_else(|| {
+                    ConfigError::invalid(
+                        "PAYDESK_PAST_DUE_GRACE_DAYS",
+                        format!("'{raw}' is not a whole number of days from 0 to 90"),
+                    )
+                })?,
+            None => AccessRules::default().past_due_grace.num_days(),
+        };
         Ok(Self {
+            webhook_aliases,
+            access: AccessRules {
+                past_due_grace: chrono::Duration::days(grace_days),
+            },
             database_url: lookup("DATABASE_URL").map(SecretString::from),
             addr,
             master_key,
@@ -157,6 +184,41 @@ fn parse_http_url(variable: &'static str, raw: &str) -> Result<String, ConfigErr
     }
 }
 
+/// Comma-separated absolute paths (`/mixpost/payment-webhook`), none of Paydesk's own.
+fn parse_webhook_aliases(raw: &str) -> Result<Vec<String>, ConfigError> {
+    const VARIABLE: &str = "PAYDESK_WEBHOOK_ALIASES";
+    let mut aliases = Vec::new();
+    for alias in raw.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        let valid = alias.starts_with('/')
+            && alias.len() > 1
+            && alias
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c))
+            && !alias.contains("//");
+        if !valid {
+            return Err(ConfigError::invalid(
+                VARIABLE,
+                format!("'{alias}' is not a path like /mixpost/payment-webhook"),
+            ));
+        }
+        let reserved = ["/rpc", "/pkg", "/admin", "/billing", "/healthz"];
+        if alias == crate::webhook::WEBHOOK_PATH
+            || reserved
+                .iter()
+                .any(|r| alias == *r || alias.starts_with(&format!("{r}/")))
+        {
+            return Err(ConfigError::invalid(
+                VARIABLE,
+                format!("'{alias}' is one of Paydesk's own paths"),
+            ));
+        }
+        if !aliases.iter().any(|a| a == alias) {
+            aliases.push(alias.to_owned());
+        }
+    }
+    Ok(aliases)
+}
+
 fn origin_of(url: &str) -> String {
     let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
     match url[scheme_end..].find('/') {
@@ -185,6 +247,52 @@ mod tests {
         assert!(c.stripe.api_base.is_none() && c.stripe.secret_key.is_none());
         assert_eq!(c.public_origin(), "http://127.0.0.1:3000");
         assert!(c.require_database_url().is_err());
+    }
+
+    #[test]
+    fn webhook_aliases_are_plain_paths_outside_paydesks_own() {
+        let c = config(&[(
+            "PAYDESK_WEBHOOK_ALIASES",
+            "/mixpost/payment-webhook, /api/v6/integrations/stripe/web-hooks,",
+        )])
+        .expect("valid aliases");
+        assert_eq!(
+            c.webhook_aliases,
+            [
+                "/mixpost/payment-webhook",
+                "/api/v6/integrations/stripe/web-hooks"
+            ]
+        );
+        for bad in [
+            "mixpost",
+            "/a b",
+            "/rpc/x",
+            "/api/stripe/webhook",
+            "/x//y",
+            "/",
+        ] {
+            assert!(
+                config(&[("PAYDESK_WEBHOOK_ALIASES", bad)]).is_err(),
+                "{bad} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn the_grace_period_is_a_bounded_number_of_days() {
+        assert_eq!(
+            config(&[])
+                .expect("default")
+                .access
+                .past_due_grace
+                .num_days(),
+            7
+        );
+        let c = config(&[("PAYDESK_PAST_DUE_GRACE_DAYS", "3")]).expect("valid");
+        assert_eq!(c.access.past_due_grace.num_days(), 3);
+        for bad in ["-1", "91", "seven"] {
+            assert!(config(&[("PAYDESK_PAST_DUE_GRACE_DAYS", bad)]).is_err());
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The `paydesk` server: configuration, start-up, plain HTTP routes, and the demo.
+//! The `paydesk` server: configuration, start-up, plain HTTP routes, the event worker, and
+//! the demo.
 
 pub mod chores;
 pub mod config;
@@ -10,3 +11,4 @@ mod origin;
 pub mod startup;
 pub mod telemetry;
 mod webhook;
+mod worker;

@@ -40,6 +40,17 @@ enum Command {
         #[command(subcommand)]
         command: StripeCommand,
     },
+    /// The Stripe event inbox.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+    /// Compare Stripe's subscriptions and invoices with Paydesk's copy and fix any drift.
+    Reconcile {
+        /// Only report what differs.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Manage admin accounts.
     Admin {
         #[command(subcommand)]
@@ -62,6 +73,16 @@ enum AdminCommand {
 enum SecretsCommand {
     /// Re-encrypt stored Stripe secrets from PAYDESK_MASTER_KEY to PAYDESK_NEW_MASTER_KEY.
     Rotate,
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Apply events again.
+    Reprocess {
+        /// Every event that ran out of attempts (required: say which events).
+        #[arg(long, required = true)]
+        failed: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,6 +121,10 @@ async fn main() -> Result<()> {
         Command::Stripe {
             command: StripeCommand::Import,
         } => chores::stripe_import(&config).await,
+        Command::Events {
+            command: EventsCommand::Reprocess { failed: _ },
+        } => chores::reprocess_failed_events(&config).await,
+        Command::Reconcile { dry_run } => chores::reconcile(&config, dry_run).await,
         Command::Admin {
             command: AdminCommand::Create { email, password },
         } => {

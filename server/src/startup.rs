@@ -25,6 +25,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -38,6 +39,8 @@ const SERVER_FN_BODY_LIMIT: usize = 64 * 1024;
 pub struct ServerState {
     pub leptos_options: LeptosOptions,
     pub app: AppState,
+    /// Rung by the webhook after it stores an event, so the worker starts at once.
+    pub events_ready: Arc<Notify>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -70,6 +73,7 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    events_ready: Arc<Notify>,
     router: Router,
     sessions: PostgresStore,
 }
@@ -94,14 +98,18 @@ impl Application {
                 cipher: SecretCipher::new(master_key.bytes()),
                 stripe_env: Arc::new(config.stripe.clone()),
                 public_url: Arc::from(config.public_url.as_str()),
+                access: config.access,
             },
+            events_ready: Arc::new(Notify::new()),
         };
         let sessions = PostgresStore::new(pool);
         let app_state = state.app.clone();
+        let events_ready = state.events_ready.clone();
         let router = router(state, sessions.clone(), config);
         Ok(Self {
             listener,
             state: app_state,
+            events_ready,
             router,
             sessions,
         })
@@ -117,12 +125,14 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves until `shutdown` completes, then finishes the requests in flight. The event
+    /// worker runs beside the server; a batch cut short rolls back and is taken again.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let cleanup = tokio::spawn(delete_expired_sessions(self.sessions));
+        let worker = tokio::spawn(crate::worker::run(self.state.clone(), self.events_ready));
         let served = axum::serve(
             self.listener,
             self.router
@@ -131,6 +141,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         cleanup.abort();
+        worker.abort();
         served.context("serve HTTP")
     }
 }
@@ -153,9 +164,13 @@ fn router(state: ServerState, sessions: PostgresStore, config: &Config) -> Route
         public_origin: config.public_origin(),
     });
 
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .route(crate::webhook::WEBHOOK_PATH, post(crate::webhook::receive))
+        .route(crate::webhook::WEBHOOK_PATH, post(crate::webhook::receive));
+    for alias in &config.webhook_aliases {
+        router = router.route(alias, post(crate::webhook::receive));
+    }
+    router
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

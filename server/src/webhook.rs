@@ -52,6 +52,7 @@ pub async fn receive(State(state): State<ServerState>, request: Request<Body>) -
     match ingest(&state.app.settings(), signature, &bytes, now).await {
         Ok(Ingested::Stored { id, mode }) => {
             tracing::info!(event = %id, mode = mode.as_str(), "stripe event stored");
+            state.events_ready.notify_one();
             Json(serde_json::json!({ "received": true })).into_response()
         }
         Ok(Ingested::Duplicate { id }) => {

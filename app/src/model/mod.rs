@@ -1,5 +1,6 @@
 //! Shared types: DTOs and validated newtypes. No I/O here; this module compiles for the browser too.
 
+mod access;
 mod catalog;
 mod error;
 mod events;
@@ -7,12 +8,15 @@ mod money;
 mod settings;
 mod user;
 
+pub use access::{Access, AccessStatus, PaymentAction};
 pub use catalog::{
     ImportReport, PlanInterval, PriceDetail, PriceForm, PriceSummary, ProductDetail, ProductForm,
     ProductKind, ProductSummary, ProductSync, SyncState,
 };
 pub use error::AppError;
-pub use events::{EventSummary, EVENT_STATUSES};
+pub use events::{
+    EventSummary, FieldDifference, ObjectComparison, ReconcileReport, EVENT_STATUSES,
+};
 pub use money::{Currency, Money};
 pub use settings::{
     mask_key, validate_key, AccountSummary, ConnectionReport, KeyField, KeyKind, ModeKeys,

@@ -12,6 +12,7 @@ pub mod stripe;
 pub mod webhooks;
 
 use crate::model::AppError;
+use billing::access::AccessRules;
 use billing::settings::{SettingsContext, StripeEnv};
 use crypto::SecretCipher;
 use error::OrInternal;
@@ -26,6 +27,7 @@ pub struct AppState {
     pub stripe_env: Arc<StripeEnv>,
     /// Where users reach Paydesk (webhook URLs are built from it).
     pub public_url: Arc<str>,
+    pub access: AccessRules,
 }
 
 impl AppState {

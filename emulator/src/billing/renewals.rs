@@ -85,8 +85,12 @@ fn renew(state: &mut State, sub_id: &str, sub: &Value, base_url: &str) -> bool {
         cancel_now(state, sub_id, "cancellation_requested");
         return false;
     }
+    // One `customer.subscription.updated` for the new period and its invoice, as Stripe sends.
     roll_period(state, sub_id);
     let paid = invoice_subscription(state, sub_id, "subscription_cycle", base_url);
+    if let Some(after) = state.subscriptions.get(sub_id).cloned() {
+        emit_updated(state, "customer.subscription.updated", sub, &after);
+    }
     match (sub["status"].as_str(), paid) {
         (Some("active" | "trialing"), false) => set_subscription_status(state, sub_id, "past_due"),
         (Some("trialing"), true) => set_subscription_status(state, sub_id, "active"),
@@ -202,7 +206,6 @@ fn roll_period(state: &mut State, sub_id: &str) {
     let Some(sub) = state.subscriptions.get_mut(sub_id) else {
         return;
     };
-    let before = sub.clone();
     let anchor = sub["billing_cycle_anchor"].as_i64().unwrap_or(0);
     if let Some(items) = sub["items"]["data"].as_array_mut() {
         for item in items {
@@ -222,6 +225,4 @@ fn roll_period(state: &mut State, sub_id: &str) {
             item["current_period_end"] = json!(period_boundary(anchor, &interval, count, n));
         }
     }
-    let after = sub.clone();
-    emit_updated(state, "customer.subscription.updated", &before, &after);
 }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod catalog;
+mod events;
 mod helpers;
 mod pages;
 mod security;

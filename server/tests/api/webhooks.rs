@@ -223,7 +223,7 @@ async fn events_from_the_emulator_land_in_the_inbox() {
     let mut row = None;
     for _ in 0..50 {
         row = sqlx::query_as::<_, (String, String, String, String)>(
-            "SELECT type, mode, status, object_id FROM stripe_events",
+            "SELECT type, mode, status, object_id FROM stripe_events WHERE status = 'processed'",
         )
         .fetch_optional(&app.pool)
         .await
@@ -238,10 +238,16 @@ async fn events_from_the_emulator_land_in_the_inbox() {
         Some((
             "customer.created".into(),
             "test".into(),
-            "pending".into(),
-            customer_id
+            "processed".into(),
+            customer_id.clone()
         ))
     );
+    let email: Option<String> = sqlx::query_scalar("SELECT email FROM customers WHERE id = $1")
+        .bind(&customer_id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("customer applied");
+    assert_eq!(email.as_deref(), Some("inbox@example.com"));
 }
 
 #[tokio::test]
@@ -252,24 +258,18 @@ async fn the_console_lists_stored_events_and_shows_their_payload() {
         assert_eq!(deliver(&app, id).await, StatusCode::OK);
     }
     let all: Vec<EventSummary> = app
-        .call(
-            "events/list",
-            &[("status", "pending"), ("type_prefix", "customer.")],
-        )
+        .call("events/list", &[("status", ""), ("search", "customer.")])
         .await
         .ok();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].type_, "customer.created");
     let none: Vec<EventSummary> = app
-        .call(
-            "events/list",
-            &[("status", ""), ("type_prefix", "invoice.")],
-        )
+        .call("events/list", &[("status", ""), ("search", "invoice.")])
         .await
         .ok();
     assert!(none.is_empty());
     let bad = app
-        .call::<Vec<EventSummary>>("events/list", &[("status", "weird"), ("type_prefix", "")])
+        .call::<Vec<EventSummary>>("events/list", &[("status", "weird"), ("search", "")])
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let payload: String = app.call("events/payload", &[("id", "evt_one")]).await.ok();
@@ -278,4 +278,36 @@ async fn the_console_lists_stored_events_and_shows_their_payload() {
         .call::<String>("events/payload", &[("id", "evt_nope")])
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_configured_alias_path_receives_events_like_the_canonical_one() {
+    let pool = crate::helpers::fresh_database().await;
+    let app = crate::helpers::spawn_app_with_env(
+        pool,
+        &[
+            ("STRIPE_SECRET_KEY", "sk_test_aliasaliasalias1234"),
+            ("STRIPE_WEBHOOK_SECRET", SECRET),
+            ("PAYDESK_WEBHOOK_ALIASES", "/mixpost/payment-webhook"),
+        ],
+    )
+    .await;
+    let body = event("evt_alias", false);
+    let status = app
+        .client
+        .post(format!("{}/mixpost/payment-webhook", app.base))
+        .header("content-type", "application/json")
+        .header(
+            "stripe-signature",
+            signed(&body, SECRET, now()).unwrap_or_default(),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("request")
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stored(&app).await, 1);
+    let get = app.get("/mixpost/payment-webhook").await.status();
+    assert_eq!(get, StatusCode::METHOD_NOT_ALLOWED);
 }

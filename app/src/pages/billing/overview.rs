@@ -16,7 +16,20 @@ pub fn Overview() -> impl IntoView {
                         <h1>{format!("Welcome, {}", o.member.name)}</h1>
                         <section class="card">
                             <h2>"Your plan"</h2>
-                            <p data-testid="plan-status">"You have no subscription yet."</p>
+                            <p data-testid="plan-status">{o.access.describe()}</p>
+                            {o.access.action.map(|a| {
+                                let (text, label) = if a.kind == "authenticate" {
+                                    ("Your bank asks you to confirm the last payment.", "Confirm payment")
+                                } else {
+                                    ("The last payment failed.", "Fix payment")
+                                };
+                                view! {
+                                    <p class="warning" role="alert" data-testid="payment-action">
+                                        {text} " "
+                                        {a.url.map(|url| view! { <a href=url rel="noopener">{label}</a> })}
+                                    </p>
+                                }
+                            })}
                             <dl class="facts">
                                 <dt>"Email"</dt><dd>{o.member.email}</dd>
                                 <dt>"Member since"</dt>

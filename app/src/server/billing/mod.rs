@@ -1,5 +1,7 @@
-//! The rules: settings, catalog sync. No leptos or axum here, so each rule can be tested
-//! against a real Postgres and the Stripe emulator alone.
+//! The rules: settings, catalog sync, Stripe events and the access they grant. No leptos or
+//! axum here, so each rule can be tested against a real Postgres and the Stripe emulator alone.
 
+pub mod access;
 pub mod catalog;
+pub mod events;
 pub mod settings;

@@ -317,10 +317,20 @@ impl SettingsContext<'_> {
 
     /// A Stripe client for the selected mode.
     pub async fn stripe(&self) -> Result<StripeApi, AppError> {
+        self.stripe_in(None).await
+    }
+
+    /// A Stripe client for `mode`, whichever mode the console has selected: events of both
+    /// modes are applied.
+    pub async fn stripe_for(&self, mode: StripeMode) -> Result<StripeApi, AppError> {
+        self.stripe_in(Some(mode)).await
+    }
+
+    async fn stripe_in(&self, mode: Option<StripeMode>) -> Result<StripeApi, AppError> {
         let row = db::load(self.pool)
             .await
             .or_internal("load stripe settings")?;
-        let mode = StripeMode::parse(&row.mode).unwrap_or_default();
+        let mode = mode.unwrap_or_else(|| StripeMode::parse(&row.mode).unwrap_or_default());
         let key = self.secret_key(&row, mode)?;
         if StripeMode::of_key(key.expose_secret()) != Some(mode) {
             return Err(AppError::Payment(format!(

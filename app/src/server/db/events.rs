@@ -1,7 +1,8 @@
 //! The Stripe event inbox.
 
 use crate::model::EventSummary;
-use sqlx::PgExecutor;
+use crate::server::billing::events::{Finished, InboxEvent};
+use sqlx::{PgConnection, PgExecutor};
 
 pub struct NewEvent<'a> {
     pub id: &'a str,
@@ -33,27 +34,30 @@ pub async fn insert(db: impl PgExecutor<'_>, e: &NewEvent<'_>) -> Result<bool, s
     Ok(result.rows_affected() == 1)
 }
 
-/// Newest first, filtered by status and type prefix (empty: all), `limit` rows.
+/// Newest first, filtered by status and by a search that matches a type prefix, an event
+/// ID or an object ID (empty: all), `limit` rows.
 pub async fn list(
     db: impl PgExecutor<'_>,
     mode: &str,
     status: &str,
-    type_prefix: &str,
+    search: &str,
     limit: i64,
 ) -> Result<Vec<EventSummary>, sqlx::Error> {
     sqlx::query_as!(
         EventSummary,
-        r#"SELECT id, type AS type_, object_id, status, attempts, last_error,
+        r#"SELECT id, type AS type_, object_id, status, attempts, last_error, processing_ms,
                   created AS "created: chrono::DateTime<chrono::Utc>",
                   received_at AS "received_at: chrono::DateTime<chrono::Utc>",
                   processed_at AS "processed_at: chrono::DateTime<chrono::Utc>"
            FROM stripe_events
-           WHERE mode = $1 AND ($2 = '' OR status = $2) AND type LIKE $3 || '%'
+           WHERE mode = $1 AND ($2 = '' OR status = $2)
+                 AND (type LIKE $3 || '%' OR id = $4 OR object_id = $4)
            ORDER BY received_at DESC, id DESC
-           LIMIT $4"#,
+           LIMIT $5"#,
         mode,
         status,
-        type_prefix.replace('%', "\\%").replace('_', "\\_"),
+        search.replace('%', "\\%").replace('_', "\\_"),
+        search,
         limit
     )
     .fetch_all(db)
@@ -67,4 +71,103 @@ pub async fn payload(
     sqlx::query_scalar!("SELECT payload FROM stripe_events WHERE id = $1", id)
         .fetch_optional(db)
         .await
+}
+
+/// Takes due events for this transaction; rows another worker holds are skipped, not waited
+/// for.
+pub async fn claim_due(db: &mut PgConnection, limit: i64) -> Result<Vec<InboxEvent>, sqlx::Error> {
+    sqlx::query_as!(
+        InboxEvent,
+        r#"SELECT id, mode, type AS type_, extract(epoch FROM created)::bigint AS "created!",
+                  payload, attempts
+           FROM stripe_events
+           WHERE status = 'pending' AND next_attempt_at <= now()
+           ORDER BY next_attempt_at
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED"#,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Takes the transaction-scoped advisory lock of every key, in one global order (by lock
+/// id), so two transactions locking overlapping sets never wait on each other in a cycle.
+pub async fn lock_objects(
+    db: &mut PgConnection,
+    keys: &mut Vec<String>,
+) -> Result<(), sqlx::Error> {
+    keys.sort_unstable();
+    keys.dedup();
+    sqlx::query!(
+        "SELECT count(pg_advisory_xact_lock(h)) FROM (
+             SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY h
+         ) ordered",
+        &keys[..]
+    )
+    .fetch_one(db)
+    .await
+    .map(drop)
+}
+
+/// Records how each attempt ended, in one statement for the whole batch.
+pub async fn finish(db: &mut PgConnection, finished: &[Finished]) -> Result<(), sqlx::Error> {
+    let ids: Vec<&str> = finished.iter().map(|f| f.id.as_str()).collect();
+    let statuses: Vec<&str> = finished.iter().map(|f| f.status).collect();
+    let errors: Vec<Option<String>> = finished.iter().map(|f| f.last_error.clone()).collect();
+    let millis: Vec<i32> = finished.iter().map(|f| f.processing_ms).collect();
+    let retry: Vec<f64> = finished.iter().map(|f| f.retry_in).collect();
+    sqlx::query!(
+        "UPDATE stripe_events e
+         SET status = r.status, attempts = e.attempts + 1, last_error = r.last_error,
+             processing_ms = r.ms,
+             processed_at = CASE WHEN r.status IN ('processed', 'ignored') THEN now() END,
+             next_attempt_at = now() + make_interval(secs => r.retry_in)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[])
+              AS r(id, status, last_error, ms, retry_in)
+         WHERE e.id = r.id",
+        &ids[..] as &[&str],
+        &statuses[..] as &[&str],
+        &errors[..] as &[Option<String>],
+        &millis[..],
+        &retry[..]
+    )
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// Puts events back in the queue as if just received; returns how many.
+pub async fn replay(db: impl PgExecutor<'_>, ids: &[String]) -> Result<u64, sqlx::Error> {
+    sqlx::query!(
+        "UPDATE stripe_events
+         SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+         WHERE id = ANY($1)",
+        ids
+    )
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected())
+}
+
+/// Queues every failed event again; returns how many.
+pub async fn replay_failed(db: impl PgExecutor<'_>) -> Result<u64, sqlx::Error> {
+    sqlx::query!(
+        "UPDATE stripe_events
+         SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+         WHERE status = 'failed'"
+    )
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected())
+}
+
+pub async fn mode_and_payload(
+    db: impl PgExecutor<'_>,
+    id: &str,
+) -> Result<Option<(String, serde_json::Value)>, sqlx::Error> {
+    let row = sqlx::query!("SELECT mode, payload FROM stripe_events WHERE id = $1", id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| (r.mode, r.payload)))
 }

@@ -1,8 +1,10 @@
 //! SQL only: free functions over a pool, every statement checked at compile time.
 
+pub mod access;
 pub mod audit;
 pub mod catalog;
 pub mod events;
 pub mod login_failures;
 pub mod settings;
+pub mod stripe_state;
 pub mod users;

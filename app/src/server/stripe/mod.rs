@@ -123,35 +123,73 @@ impl StripeApi {
     /// The account the key belongs to. Read as loose JSON: async-stripe's typed `Account` lives
     /// in its Connect crate, far too large to compile for four fields.
     pub async fn account(&self) -> Result<AccountSummary, StripeFailure> {
-        use miniserde::json::Value;
-        use stripe_client_core::{RequestBuilder, StripeMethod};
-        let account: Value = RequestBuilder::new(StripeMethod::Get, "/account")
-            .customize::<Value>()
-            .send(&self.client)
-            .await
-            .map_err(|e| self.failure(e, "account"))?;
-        let text = |path: &[&str]| -> Option<String> {
-            let mut v = &account;
-            for key in path {
-                match v {
-                    Value::Object(map) => v = map.get(*key)?,
-                    _ => return None,
-                }
-            }
-            match v {
-                Value::String(s) if !s.is_empty() => Some(s.clone()),
-                _ => None,
-            }
-        };
+        let account = self.get_object("/account").await?;
+        let text =
+            |value: &serde_json::Value| value.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
         Ok(AccountSummary {
-            id: text(&["id"]).ok_or_else(|| {
+            id: text(&account["id"]).ok_or_else(|| {
                 StripeFailure::Unexpected("the account came without an id".into())
             })?,
-            name: text(&["business_profile", "name"])
-                .or_else(|| text(&["settings", "dashboard", "display_name"])),
-            email: text(&["email"]),
-            country: text(&["country"]),
+            name: text(&account["business_profile"]["name"])
+                .or_else(|| text(&account["settings"]["dashboard"]["display_name"])),
+            email: text(&account["email"]),
+            country: text(&account["country"]),
         })
+    }
+
+    /// Any object as plain JSON (`/subscriptions/sub_...`): what the event worker stores when
+    /// events cannot be ordered, and what the console compares with its own copy.
+    pub async fn get_object(&self, path: &str) -> Result<serde_json::Value, StripeFailure> {
+        self.get_json(path, &[]).await
+    }
+
+    /// Every object of a list (`/subscriptions` with `status=all`), page by page.
+    pub async fn list_objects(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<serde_json::Value>, StripeFailure> {
+        let mut objects = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut query: Vec<(&str, &str)> = params.to_vec();
+            query.push(("limit", "100"));
+            if let Some(last) = &after {
+                query.push(("starting_after", last));
+            }
+            let mut page = self.get_json(path, &query).await?;
+            let data = match page["data"].take() {
+                serde_json::Value::Array(data) => data,
+                _ => return Err(StripeFailure::Unexpected(format!("{path} is not a list"))),
+            };
+            after = data
+                .last()
+                .and_then(|o| o["id"].as_str())
+                .map(str::to_owned);
+            objects.extend(data);
+            if page["has_more"].as_bool() != Some(true) || after.is_none() {
+                return Ok(objects);
+            }
+        }
+    }
+
+    async fn get_json(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<serde_json::Value, StripeFailure> {
+        use stripe_client_core::{RequestBuilder, StripeMethod};
+        let mut request = RequestBuilder::new(StripeMethod::Get, path);
+        if !query.is_empty() {
+            request = request.query(&query);
+        }
+        let value: miniserde::json::Value = request
+            .customize::<miniserde::json::Value>()
+            .send(&self.client)
+            .await
+            .map_err(|e| self.failure(e, path.trim_start_matches('/')))?;
+        serde_json::from_str(&miniserde::json::to_string(&value))
+            .map_err(|e| StripeFailure::Unexpected(e.to_string()))
     }
 
     fn failure(&self, err: StripeError, what: &str) -> StripeFailure {

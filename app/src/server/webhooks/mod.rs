@@ -103,3 +103,37 @@ pub async fn ingest(
         Ingested::Duplicate { id: event.id }
     })
 }
+
+/// Stripe events carry no API keys, but an endpoint or a client secret can appear in some
+/// objects; the console never shows them.
+pub fn redact_secrets(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key.contains("secret") && v.is_string() {
+                    *v = serde_json::Value::String("[redacted]".into());
+                } else {
+                    redact_secrets(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_secrets),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_secrets;
+
+    #[test]
+    fn secrets_anywhere_in_a_payload_are_blanked() {
+        let mut v = serde_json::json!({
+            "data": {"object": {"client_secret": "pi_1_secret_x", "items": [{"secret": "whsec_1"}], "id": "pi_1"}}
+        });
+        redact_secrets(&mut v);
+        let text = v.to_string();
+        assert!(!text.contains("pi_1_secret_x") && !text.contains("whsec_1"));
+        assert!(text.contains("\"id\":\"pi_1\""));
+    }
+}

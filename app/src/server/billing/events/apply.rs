@@ -1,0 +1,317 @@
+//! What each Stripe event does to Paydesk's state. Every effect is safe to run twice: objects
+//! are stored only when newer (see `order`), purchases and top-up credits once per payment.
+
+use super::objects::{
+    text, Charge, CheckoutSession, Customer, Invoice, Kind, PaymentIntent, PaymentMethod,
+    Subscription, USER_METADATA_KEY,
+};
+use super::order::{judge, State, Verdict, Version};
+use super::{ApplyError, InboxEvent, LiveStripe};
+use crate::server::db::stripe_state::{self as db, NewCredit, NewObject, NewPurchase};
+use serde_json::Value;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The event's state (or Stripe's current one) is stored.
+    Applied,
+    /// What is stored is as new or newer; the event's own effects (if any) still ran.
+    Kept,
+    /// Paydesk does not act on this type.
+    Ignored(&'static str),
+}
+
+pub async fn apply_event(
+    db: &mut PgConnection,
+    live: &mut LiveStripe<'_>,
+    event: &InboxEvent,
+) -> Result<Outcome, ApplyError> {
+    let object = &event.payload["data"]["object"];
+    let type_ = event.type_.as_str();
+    if type_ == "checkout.session.completed" {
+        return checkout_completed(db, live, event, object).await;
+    }
+    if type_.starts_with("product.") || type_.starts_with("price.") {
+        return Ok(Outcome::Ignored(
+            "catalog changes show as drift under Plans & products",
+        ));
+    }
+    if !crate::server::stripe::HANDLED_EVENTS.contains(&type_) {
+        return Ok(Outcome::Ignored("Paydesk does not act on this event type"));
+    }
+    match Kind::of(object) {
+        Some(kind) => apply_object_event(db, live, event, kind, object).await,
+        None => Ok(Outcome::Ignored("Paydesk keeps no state for this object")),
+    }
+}
+
+/// Stores the event's object if it is newer than what is stored, projects it into its typed
+/// table, then runs the event type's own effects.
+async fn apply_object_event(
+    db: &mut PgConnection,
+    live: &mut LiveStripe<'_>,
+    event: &InboxEvent,
+    kind: Kind,
+    object: &Value,
+) -> Result<Outcome, ApplyError> {
+    let mut object = object.clone();
+    if event.type_ == "customer.deleted" {
+        // The event carries the customer as it was; its being gone is what the type says.
+        object["deleted"] = Value::Bool(true);
+    }
+    let id = text(&object["id"]).ok_or_else(|| ApplyError::malformed("the object has no id"))?;
+    let mode = event.mode.as_str();
+    db::lock_object(db, mode, &id).await?;
+    let stored = db::stored_object(db, mode, &id).await?;
+    let previous = event.payload["data"].get("previous_attributes");
+    let incoming = State {
+        version: Version {
+            created: event.created,
+            rank: kind.rank(&object),
+        },
+        object: &object,
+        previous,
+        terminal: kind.is_terminal(&object),
+    };
+    let verdict = judge(
+        stored.as_ref().map(|s| State {
+            version: Version {
+                created: s.event_created,
+                rank: s.rank,
+            },
+            object: &s.object,
+            previous: s.previous.as_ref(),
+            terminal: kind.is_terminal(&s.object),
+        }),
+        incoming,
+    );
+    let outcome = match verdict {
+        Verdict::Keep => Outcome::Kept,
+        Verdict::Apply => {
+            store(db, mode, kind, &id, &object, previous, event.created).await?;
+            Outcome::Applied
+        }
+        Verdict::Refetch => {
+            let current = live.fetch(mode, &kind.path(&id)).await?;
+            store(db, mode, kind, &id, &current, None, event.created).await?;
+            Outcome::Applied
+        }
+    };
+    run_effects(db, event, kind, &object).await?;
+    Ok(outcome)
+}
+
+/// Writes the object with its version and refreshes its typed row.
+pub(super) async fn store(
+    db: &mut PgConnection,
+    mode: &str,
+    kind: Kind,
+    id: &str,
+    object: &Value,
+    previous: Option<&Value>,
+    event_created: i64,
+) -> Result<(), ApplyError> {
+    db::put_object(
+        db,
+        &NewObject {
+            mode,
+            id,
+            kind: kind.as_str(),
+            object,
+            previous,
+            event_created,
+            rank: kind.rank(object),
+        },
+    )
+    .await?;
+    let unreadable =
+        || ApplyError::malformed(format!("the {} lacks fields Paydesk needs", kind.as_str()));
+    match kind {
+        Kind::Customer => {
+            let customer = Customer::read(object).ok_or_else(unreadable)?;
+            db::upsert_customer(db, mode, &customer).await?;
+        }
+        Kind::Subscription => {
+            let sub = Subscription::read(object).ok_or_else(unreadable)?;
+            db::ensure_customer(db, mode, &sub.customer_id).await?;
+            db::upsert_subscription(db, mode, &sub).await?;
+        }
+        Kind::Invoice => {
+            let invoice = Invoice::read(object).ok_or_else(unreadable)?;
+            db::ensure_customer(db, mode, &invoice.customer_id).await?;
+            db::upsert_invoice(db, mode, &invoice).await?;
+        }
+        Kind::PaymentIntent => {
+            let payment = PaymentIntent::read(object).ok_or_else(unreadable)?;
+            db::upsert_payment(db, mode, &payment).await?;
+        }
+        Kind::PaymentMethod => {
+            let method = PaymentMethod::read(object).ok_or_else(unreadable)?;
+            db::upsert_payment_method(db, mode, &method).await?;
+        }
+        Kind::Charge => {
+            let charge = Charge::read(object).ok_or_else(unreadable)?;
+            db::record_refund(db, mode, &charge).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What an event means beyond its object's new state. Each is idempotent, and each reads the
+/// event's own object: an invoice.paid that arrives after a later state was stored still
+/// grants what was paid for.
+async fn run_effects(
+    db: &mut PgConnection,
+    event: &InboxEvent,
+    kind: Kind,
+    object: &Value,
+) -> Result<(), ApplyError> {
+    let mode = event.mode.as_str();
+    if matches!(kind, Kind::Customer | Kind::Subscription) {
+        let customer = match kind {
+            Kind::Customer => text(&object["id"]),
+            _ => text(&object["customer"]),
+        };
+        let member = text(&object["metadata"][USER_METADATA_KEY]).and_then(|m| m.parse().ok());
+        if let (Some(customer), Some(member)) = (customer, member) {
+            db::link_customer(db, mode, &customer, member).await?;
+        }
+    }
+    match event.type_.as_str() {
+        "invoice.paid" | "invoice.payment_succeeded" => {
+            let invoice = Invoice::read(object)
+                .ok_or_else(|| ApplyError::malformed("the invoice lacks fields Paydesk needs"))?;
+            if invoice.status == "paid" {
+                let paid_at = invoice.paid_at.unwrap_or(invoice.created);
+                for price in &invoice.price_ids {
+                    grant_top_up(db, mode, &invoice.id, &invoice.customer_id, price, paid_at)
+                        .await?;
+                }
+            }
+        }
+        "invoice.payment_failed" | "invoice.payment_action_required" => {
+            let attention = if event.type_ == "invoice.payment_failed" {
+                "fix_payment"
+            } else {
+                "authenticate"
+            };
+            if let Some(id) = text(&object["id"]) {
+                db::set_invoice_attention(db, mode, &id, attention).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A top-up product's payment buys its months of access; any other product buys nothing here.
+async fn grant_top_up(
+    db: &mut PgConnection,
+    mode: &str,
+    source_id: &str,
+    customer_id: &str,
+    price_id: &str,
+    paid_at: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, ApplyError> {
+    let Some(product) = db::product_of_price(db, mode, price_id).await? else {
+        return Ok(false);
+    };
+    if product.kind != "top_up" {
+        return Ok(false);
+    }
+    // Seed 002's metadata: `interval` in months, `accountType`.
+    let months = product.metadata["interval"]
+        .as_str()
+        .and_then(|m| m.trim().parse::<i32>().ok())
+        .filter(|m| *m > 0)
+        .unwrap_or(1);
+    let account_type = product.metadata["accountType"]
+        .as_str()
+        .filter(|a| !a.is_empty())
+        .unwrap_or(&product.name)
+        .to_owned();
+    db::ensure_customer(db, mode, customer_id).await?;
+    Ok(db::insert_top_up_credit(
+        db,
+        &NewCredit {
+            mode,
+            source_id,
+            customer_id,
+            product_id: product.id,
+            account_type: &account_type,
+            months,
+            paid_at,
+        },
+    )
+    .await?)
+}
+
+/// Links the Stripe customer to the member who started the Checkout and records the
+/// purchase; a paid one-off top-up grants its months here (a subscribed one, on each paid
+/// invoice).
+async fn checkout_completed(
+    db: &mut PgConnection,
+    live: &mut LiveStripe<'_>,
+    event: &InboxEvent,
+    object: &Value,
+) -> Result<Outcome, ApplyError> {
+    let mode = event.mode.as_str();
+    let session = CheckoutSession::read(object)
+        .ok_or_else(|| ApplyError::malformed("the Checkout Session lacks fields Paydesk needs"))?;
+    let member: Option<Uuid> = session
+        .client_reference_id
+        .as_deref()
+        .and_then(|r| r.parse().ok());
+    if let Some(customer) = &session.customer_id {
+        db::ensure_customer(db, mode, customer).await?;
+        if let Some(member) = member {
+            db::link_customer(db, mode, customer, member).await?;
+        }
+    }
+    let price = match session.price_id.clone() {
+        Some(price) => Some(price),
+        None => {
+            let items = live
+                .fetch(
+                    mode,
+                    &format!("/checkout/sessions/{}/line_items", session.id),
+                )
+                .await?;
+            text(&items["data"][0]["price"])
+        }
+    };
+    let product = match &price {
+        Some(price) => db::product_of_price(db, mode, price).await?,
+        None => None,
+    };
+    let kind = match (&product, session.mode.as_str()) {
+        (Some(p), _) => p.kind.clone(),
+        (None, "subscription") => "plan".to_owned(),
+        (None, _) => "one_time".to_owned(),
+    };
+    db::insert_purchase(
+        db,
+        &NewPurchase {
+            mode,
+            checkout_id: &session.id,
+            user_id: member,
+            customer_id: session.customer_id.as_deref(),
+            kind: &kind,
+            product_id: product.as_ref().map(|p| p.id),
+            price_id: price.as_deref(),
+            subscription_id: session.subscription_id.as_deref(),
+            payment_id: session.payment_intent.as_deref(),
+            currency: session.currency.as_deref(),
+            amount_total: session.amount_total,
+            created: session.created,
+        },
+    )
+    .await?;
+    if session.mode == "payment" && session.payment_status == "paid" {
+        if let (Some(customer), Some(price)) = (&session.customer_id, &price) {
+            grant_top_up(db, mode, &session.id, customer, price, session.created).await?;
+        }
+    }
+    Ok(Outcome::Applied)
+}
