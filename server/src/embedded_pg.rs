@@ -61,20 +61,24 @@ impl PgCluster {
             cluster.pg_ctl(&["stop", "-m", "fast", "-w"])?;
         }
         cluster.port = free_port()?;
+        cluster.launch(durability)?;
+        Ok(cluster)
+    }
+
+    /// Starts a stopped cluster again on the same port.
+    pub fn launch(&self, durability: Durability) -> Result<()> {
         let mut options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {}",
-            cluster.port,
-            cluster.dir_str()
+            self.port,
+            self.dir_str()
         );
         if durability == Durability::Throwaway {
             options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
-        let log = cluster.dir.join("postgres.log");
+        let log = self.dir.join("postgres.log");
         let log = log.to_string_lossy().into_owned();
-        cluster
-            .pg_ctl(&["start", "-w", "-t", "60", "-l", &log, "-o", &options])
-            .with_context(|| format!("start Postgres (see {log})"))?;
-        Ok(cluster)
+        self.pg_ctl(&["start", "-w", "-t", "60", "-l", &log, "-o", &options])
+            .with_context(|| format!("start Postgres (see {log})"))
     }
 
     pub fn port(&self) -> u16 {
@@ -88,6 +92,11 @@ impl PgCluster {
 
     pub fn stop(&self) -> Result<()> {
         self.pg_ctl(&["stop", "-m", "fast", "-w"])
+    }
+
+    /// Stops the cluster as a crash would: no checkpoint, connections cut.
+    pub fn crash(&self) -> Result<()> {
+        self.pg_ctl(&["stop", "-m", "immediate", "-w"])
     }
 
     /// Stops the cluster and deletes its directory once process `pid` has exited, however it
