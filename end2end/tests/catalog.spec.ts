@@ -1,18 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ADMIN, logIn, open, shot } from "./helpers";
-
-// The demo's built-in Stripe emulator: its key and URL sit in the demo's data directory,
-// which `./paydesk.sh test` passes in PAYDESK_DEMO_DIR.
-function demoStripe() {
-  const dir = process.env.PAYDESK_DEMO_DIR;
-  if (!dir) throw new Error("PAYDESK_DEMO_DIR is not set: run through ./paydesk.sh test");
-  return {
-    key: readFileSync(join(dir, "stripe-emulator.key"), "utf8").trim(),
-    url: readFileSync(join(dir, "stripe-emulator.url"), "utf8").trim(),
-  };
-}
+import { ADMIN, demoStripe, logIn, open, shot } from "./helpers";
 
 async function stripePrice(url: string, key: string, id: string) {
   const response = await fetch(`${url}/v1/prices/${id}`, {
@@ -90,7 +77,7 @@ test("an admin configures Stripe, verifies it, and builds a synced catalog", asy
     await expect(page.locator("tr[data-event]", { hasText: "price.created" }).first()).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 15_000 });
   const priceEvent = page.locator("tr[data-event]", { hasText: "price.created" }).first();
-  await priceEvent.getByRole("button", { name: "Payload" }).click();
+  await priceEvent.getByRole("button", { name: "Details" }).click();
   await expect(page.locator("pre.payload").first()).toContainText('"object": "price"');
   await shot(page, "events");
 });

@@ -1,4 +1,6 @@
 import { expect, Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 export const ADMIN = { email: "admin@paydesk.test", password: "paydesk-admin" };
 export const MEMBER = { email: "ada@paydesk.test", password: "paydesk-member" };
@@ -19,4 +21,15 @@ export async function logIn(page: Page, who: { email: string; password: string }
 
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
+}
+
+/** The demo's built-in Stripe emulator: its key and URL sit in the demo's data directory,
+ * which `./paydesk.sh test` passes in PAYDESK_DEMO_DIR. */
+export function demoStripe() {
+  const dir = process.env.PAYDESK_DEMO_DIR;
+  if (!dir) throw new Error("PAYDESK_DEMO_DIR is not set: run through ./paydesk.sh test");
+  return {
+    key: readFileSync(join(dir, "stripe-emulator.key"), "utf8").trim(),
+    url: readFileSync(join(dir, "stripe-emulator.url"), "utf8").trim(),
+  };
 }

@@ -63,6 +63,19 @@ fn settings<'a>(
     }
 }
 
+/// The event worker alone, until Ctrl-C or SIGTERM; it polls, since no webhook rings it.
+pub async fn run_worker(config: &Config) -> Result<()> {
+    let pool = startup::connect(config.require_database_url()?.expose_secret()).await?;
+    startup::migrate(&pool).await?;
+    let state = startup::app_state(config, pool)?;
+    tracing::info!("Paydesk event worker is running");
+    let never_rung = std::sync::Arc::new(tokio::sync::Notify::new());
+    tokio::select! {
+        () = crate::worker::run(state, never_rung) => Ok(()),
+        () = startup::shutdown_signal() => Ok(()),
+    }
+}
+
 /// Queues every failed Stripe event again and applies what is due now.
 pub async fn reprocess_failed_events(config: &Config) -> Result<()> {
     let (pool, cipher) = open(config).await?;

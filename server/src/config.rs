@@ -23,6 +23,9 @@ pub struct Config {
     pub webhook_aliases: Vec<String>,
     /// How long a past-due subscription keeps access.
     pub access: AccessRules,
+    /// Whether `paydesk serve` runs the event worker beside the server (`paydesk worker`
+    /// runs it alone).
+    pub event_worker: bool,
 }
 
 /// The key that encrypts secrets stored in the database. Debug never shows it.
@@ -126,7 +129,18 @@ impl Config {
                 })?,
             None => AccessRules::default().past_due_grace.num_days(),
         };
+        let event_worker = match lookup("PAYDESK_EVENT_WORKER").as_deref().map(str::trim) {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(ConfigError::invalid(
+                    "PAYDESK_EVENT_WORKER",
+                    format!("'{other}' is neither on nor off"),
+                ))
+            }
+        };
         Ok(Self {
+            event_worker,
             webhook_aliases,
             access: AccessRules {
                 past_due_grace: chrono::Duration::days(grace_days),

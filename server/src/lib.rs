@@ -11,4 +11,4 @@ mod origin;
 pub mod startup;
 pub mod telemetry;
 mod webhook;
-mod worker;
+pub mod worker;

@@ -21,6 +21,8 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Run only the Stripe event worker (any number may run beside the servers).
+    Worker,
     /// Run the demo: a private Postgres under --data-dir unless DATABASE_URL is set, demo
     /// accounts and plans.
     Demo {
@@ -105,6 +107,7 @@ async fn main() -> Result<()> {
             tracing::info!(addr = %app.local_addr(), "Paydesk is serving");
             app.run_until(startup::shutdown_signal()).await
         }
+        Command::Worker => chores::run_worker(&config).await,
         Command::Migrate => {
             let pool = startup::connect(config.require_database_url()?.expose_secret()).await?;
             startup::migrate(&pool).await?;

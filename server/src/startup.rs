@@ -6,6 +6,7 @@ use crate::health::healthz;
 use crate::origin::{refuse_cross_origin, OriginPolicy};
 use anyhow::{Context, Result};
 use app::server::crypto::SecretCipher;
+use app::server::webhooks::SecretCache;
 use app::server::AppState;
 use app::{shell, App};
 use axum::body::Body;
@@ -41,6 +42,7 @@ pub struct ServerState {
     pub app: AppState,
     /// Rung by the webhook after it stores an event, so the worker starts at once.
     pub events_ready: Arc<Notify>,
+    pub webhook_secrets: Arc<SecretCache>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -70,10 +72,22 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
         .context("create session table")
 }
 
+/// What server functions, the webhook and the worker share.
+pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState> {
+    Ok(AppState {
+        pool,
+        cipher: SecretCipher::new(config.require_master_key()?.bytes()),
+        stripe_env: Arc::new(config.stripe.clone()),
+        public_url: Arc::from(config.public_url.as_str()),
+        access: config.access,
+    })
+}
+
 pub struct Application {
     listener: TcpListener,
     state: AppState,
     events_ready: Arc<Notify>,
+    event_worker: bool,
     router: Router,
     sessions: PostgresStore,
 }
@@ -90,17 +104,11 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let master_key = config.require_master_key()?;
         let state = ServerState {
             leptos_options,
-            app: AppState {
-                pool: pool.clone(),
-                cipher: SecretCipher::new(master_key.bytes()),
-                stripe_env: Arc::new(config.stripe.clone()),
-                public_url: Arc::from(config.public_url.as_str()),
-                access: config.access,
-            },
+            app: app_state(config, pool.clone())?,
             events_ready: Arc::new(Notify::new()),
+            webhook_secrets: Arc::new(SecretCache::default()),
         };
         let sessions = PostgresStore::new(pool);
         let app_state = state.app.clone();
@@ -110,6 +118,7 @@ impl Application {
             listener,
             state: app_state,
             events_ready,
+            event_worker: config.event_worker,
             router,
             sessions,
         })
@@ -132,7 +141,9 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let cleanup = tokio::spawn(delete_expired_sessions(self.sessions));
-        let worker = tokio::spawn(crate::worker::run(self.state.clone(), self.events_ready));
+        let worker = self
+            .event_worker
+            .then(|| tokio::spawn(crate::worker::run(self.state.clone(), self.events_ready)));
         let served = axum::serve(
             self.listener,
             self.router
@@ -141,7 +152,9 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         cleanup.abort();
-        worker.abort();
+        if let Some(worker) = worker {
+            worker.abort();
+        }
         served.context("serve HTTP")
     }
 }

@@ -49,7 +49,8 @@ pub async fn receive(State(state): State<ServerState>, request: Request<Body>) -
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    match ingest(&state.app.settings(), signature, &bytes, now).await {
+    let settings = state.app.settings();
+    match ingest(&settings, &state.webhook_secrets, signature, &bytes, now).await {
         Ok(Ingested::Stored { id, mode }) => {
             tracing::info!(event = %id, mode = mode.as_str(), "stripe event stored");
             state.events_ready.notify_one();

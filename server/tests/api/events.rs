@@ -1,11 +1,14 @@
 //! The event worker: Stripe's events applied once, in any order, to the state access is
 //! derived from. Histories come from the emulator; Postgres is real.
 
-use crate::helpers::{spawn_app_with_stripe, stripe_get, stripe_post, TestApp, PASSWORD};
+use crate::helpers::{
+    spawn_app_with_stripe, spawn_app_with_stripe_and_env, stripe_get, stripe_post, TestApp,
+    PASSWORD,
+};
 use app::model::{Access, AccessStatus, EventSummary, ObjectComparison};
 use app::server::billing::events::apply::apply_event;
 use app::server::billing::events::reconcile::reconcile;
-use app::server::billing::events::{drain, process_due, InboxEvent, LiveStripe, MAX_ATTEMPTS};
+use app::server::billing::events::{drain, process_due, Applier, InboxEvent, MAX_ATTEMPTS};
 use app::server::billing::settings::{SettingsContext, StripeEnv};
 use app::server::crypto::SecretCipher;
 use app::server::webhooks::signature::sign;
@@ -42,6 +45,11 @@ impl Rules {
             public_url: "https://billing.example.com",
         }
     }
+}
+
+/// An app whose own worker is off, so the test alone decides when events are applied.
+async fn without_worker() -> (TestApp, stripe_emulator::Running) {
+    spawn_app_with_stripe_and_env(&[("PAYDESK_EVENT_WORKER", "off")]).await
 }
 
 /// Registers the test app's endpoint with the emulator and saves its secret, so every event
@@ -471,6 +479,16 @@ async fn the_created_updated_race_never_moves_a_subscription_backwards() {
         });
     }
     workers.join_all().await;
+    // A worker stops when every due event is locked by another; the others finish them.
+    eventually("every event applied", || async {
+        count(
+            &app,
+            "SELECT count(*) FROM stripe_events WHERE status = 'pending'",
+        )
+        .await
+            == 0
+    })
+    .await;
     let unprocessed: Vec<(String, String, Option<String>)> = sqlx::query_as(
         "SELECT id, status, last_error FROM stripe_events WHERE status <> 'processed' LIMIT 5",
     )
@@ -632,9 +650,12 @@ async fn final_state(
     events: &[&InboxEvent],
 ) -> Value {
     let mut tx = settings.pool.begin().await.expect("begin");
-    let mut live = LiveStripe::new(settings.clone());
+    // One event at a time, each reading what the previous one stored.
     for event in events {
-        apply_event(&mut tx, &mut live, event).await.expect("apply");
+        let mut applier = Applier::new(settings.clone());
+        apply_event(&mut tx, &mut applier, event)
+            .await
+            .expect("apply");
     }
     let state: Value = sqlx::query_scalar(
         "SELECT jsonb_build_object(
@@ -716,7 +737,7 @@ async fn replay_shuffled(
 
 #[tokio::test]
 async fn a_failing_event_is_retried_then_failed_and_an_admin_replays_it() {
-    let (app, _emulator) = spawn_app_with_stripe().await;
+    let (app, _emulator) = without_worker().await;
     let rules = Rules::new();
     let settings = rules.settings(&app);
     let broken = inbox_event(
@@ -758,7 +779,12 @@ async fn a_failing_event_is_retried_then_failed_and_an_admin_replays_it() {
         .call("events/list", &[("status", "failed"), ("search", "")])
         .await
         .ok();
-    assert_eq!(list.len(), 1);
+    let rows: Vec<(String, String, i32)> =
+        sqlx::query_as("SELECT id, status, attempts FROM stripe_events")
+            .fetch_all(&app.pool)
+            .await
+            .expect("rows");
+    assert_eq!(list.len(), 1, "{rows:?}");
     assert_eq!(list[0].attempts, MAX_ATTEMPTS);
 
     let bad = app
@@ -788,7 +814,7 @@ async fn a_failing_event_is_retried_then_failed_and_an_admin_replays_it() {
 
 #[tokio::test]
 async fn missing_parents_and_a_customer_deleted_first_are_handled() {
-    let (app, _emulator) = spawn_app_with_stripe().await;
+    let (app, _emulator) = without_worker().await;
     let rules = Rules::new();
     let settings = rules.settings(&app);
     let t = 1_800_000_000;
@@ -894,14 +920,20 @@ async fn reconcile_reports_then_fixes_drift_from_stripe() {
     )
     .await;
     let sub_id = sub["id"].as_str().expect("subscription").to_owned();
-    eventually("events applied", || async {
+    // Stripe delivers the subscription's events one by one: wait until Paydesk has them all.
+    eventually("the subscription's events applied", || async {
         count(
             &app,
             "SELECT count(*) FROM stripe_events WHERE status = 'pending'",
         )
         .await
             == 0
-            && count(&app, "SELECT count(*) FROM subscriptions").await == 1
+            && count(
+                &app,
+                "SELECT count(*) FROM subscriptions WHERE status = 'active'",
+            )
+            .await
+                == 1
     })
     .await;
     let rules = Rules::new();

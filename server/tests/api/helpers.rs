@@ -251,8 +251,15 @@ pub fn live_mode_form(api_base: &str) -> Vec<(&str, &str)> {
 
 /// An app with a signed-in admin whose test mode talks to a fresh emulator.
 pub async fn spawn_app_with_stripe() -> (TestApp, stripe_emulator::Running) {
+    spawn_app_with_stripe_and_env(&[]).await
+}
+
+/// As [`spawn_app_with_stripe`], with `env` added to the app's environment.
+pub async fn spawn_app_with_stripe_and_env(
+    env: &[(&str, &str)],
+) -> (TestApp, stripe_emulator::Running) {
     let emulator = spawn_emulator().await;
-    let app = spawn_app().await;
+    let app = spawn_app_with_env(fresh_database().await, env).await;
     app.create_admin().await;
     app.log_in(ADMIN_EMAIL, PASSWORD).await.ok();
     let form = settings_form(&emulator.base_url, emulator.emulator.secret_key());

@@ -5,8 +5,10 @@ use crate::server::billing::events::objects::{
 };
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
+use std::collections::HashMap;
 use uuid::Uuid;
 
+#[derive(Debug, Clone)]
 pub struct StoredObject {
     pub object: serde_json::Value,
     pub previous: Option<serde_json::Value>,
@@ -14,17 +16,33 @@ pub struct StoredObject {
     pub rank: i64,
 }
 
-/// Serialises everything done to one Stripe object until the transaction ends, across every
-/// worker in every process.
-pub async fn lock_object(db: &mut PgConnection, mode: &str, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))",
-        mode,
-        id
+/// The stored state of each `(mode, id)` there is one for.
+pub async fn stored_objects(
+    db: &mut PgConnection,
+    keys: &[(String, String)],
+) -> Result<HashMap<(String, String), StoredObject>, sqlx::Error> {
+    let modes: Vec<&str> = keys.iter().map(|(m, _)| m.as_str()).collect();
+    let ids: Vec<&str> = keys.iter().map(|(_, i)| i.as_str()).collect();
+    let rows = sqlx::query!(
+        "SELECT mode, id, object, previous, event_created, rank FROM stripe_objects
+         WHERE (mode, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+        &modes[..] as &[&str],
+        &ids[..] as &[&str]
     )
-    .fetch_one(db)
-    .await
-    .map(drop)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let stored = StoredObject {
+                object: r.object,
+                previous: r.previous,
+                event_created: r.event_created,
+                rank: r.rank,
+            };
+            ((r.mode, r.id), stored)
+        })
+        .collect())
 }
 
 pub async fn stored_object(
@@ -150,8 +168,10 @@ pub async fn upsert_subscription(
     mode: &str,
     s: &Subscription,
 ) -> Result<(), sqlx::Error> {
+    // The customer row is made in the same statement if this is the first word of it.
     sqlx::query!(
-        "INSERT INTO subscriptions (mode, id, customer_id, status, price_id, quantity,
+        "WITH customer AS (INSERT INTO customers (mode, id) VALUES ($1, $3) ON CONFLICT DO NOTHING)
+         INSERT INTO subscriptions (mode, id, customer_id, status, price_id, quantity,
              current_period_start, current_period_end, cancel_at_period_end, cancel_at,
              canceled_at, ended_at, trial_end, latest_invoice)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -191,7 +211,8 @@ pub async fn upsert_invoice(
     i: &Invoice,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "INSERT INTO invoices (mode, id, customer_id, subscription_id, status, number, currency,
+        "WITH customer AS (INSERT INTO customers (mode, id) VALUES ($1, $3) ON CONFLICT DO NOTHING)
+         INSERT INTO invoices (mode, id, customer_id, subscription_id, status, number, currency,
              subtotal, tax, total, amount_due, amount_paid, hosted_invoice_url, invoice_pdf,
              created, paid_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)

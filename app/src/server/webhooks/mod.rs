@@ -8,8 +8,11 @@ use crate::model::StripeMode;
 use crate::server::billing::settings::SettingsContext;
 use crate::server::db;
 use crate::server::error::OrInternal;
+use secrecy::SecretString;
 use serde::Deserialize;
 use signature::SignatureError;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IngestError {
@@ -57,21 +60,68 @@ pub enum Ingested {
     },
 }
 
+type Secrets = Arc<Vec<(StripeMode, SecretString)>>;
+
+/// The configured webhook secrets, decrypted, read from the settings at most every few
+/// seconds: reading them for every delivery cost a query and a decryption per event. A
+/// delivery no cached secret verifies reads them afresh before it is refused, so a secret
+/// just saved works at once.
+#[derive(Debug, Default)]
+pub struct SecretCache {
+    current: Mutex<Option<(Instant, Secrets)>>,
+}
+
+impl SecretCache {
+    const FRESH_FOR: Duration = Duration::from_secs(5);
+    /// Mismatches re-read the settings at most this often, so a flood of forged deliveries
+    /// does not become a flood of queries.
+    const REREAD_AFTER: Duration = Duration::from_secs(1);
+
+    async fn get(
+        &self,
+        settings: &SettingsContext<'_>,
+        older_than: Duration,
+    ) -> Result<Secrets, IngestError> {
+        if let Ok(current) = self.current.lock() {
+            if let Some((read_at, secrets)) = current.as_ref() {
+                if read_at.elapsed() < older_than {
+                    return Ok(secrets.clone());
+                }
+            }
+        }
+        let secrets: Secrets = Arc::new(
+            settings
+                .webhook_secrets()
+                .await
+                .map_err(|_| IngestError::Storage)?,
+        );
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some((Instant::now(), secrets.clone()));
+        }
+        Ok(secrets)
+    }
+}
+
 /// Verifies `body` against every configured webhook secret (test and live), then stores it
 /// once. Secrets come only from configuration, never from the request.
 pub async fn ingest(
     settings: &SettingsContext<'_>,
+    cache: &SecretCache,
     signature_header: Option<&str>,
     body: &[u8],
     now: i64,
 ) -> Result<Ingested, IngestError> {
-    let secrets = settings
-        .webhook_secrets()
-        .await
-        .map_err(|_| IngestError::Storage)?;
-    let refs: Vec<_> = secrets.iter().map(|(_, secret)| secret).collect();
-    let index = signature::verify(signature_header, body, &refs, now)?;
-    let mode = secrets[index].0;
+    let check = |secrets: &Secrets| {
+        let refs: Vec<_> = secrets.iter().map(|(_, secret)| secret).collect();
+        signature::verify(signature_header, body, &refs, now).map(|i| secrets[i].0)
+    };
+    let cached = cache.get(settings, SecretCache::FRESH_FOR).await?;
+    let mode = match check(&cached) {
+        Err(SignatureError::Mismatch | SignatureError::NoSecret) => {
+            check(&cache.get(settings, SecretCache::REREAD_AFTER).await?)?
+        }
+        verified => verified?,
+    };
     // Parsed once: the head is read out of the same value that is stored.
     let payload: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| IngestError::Malformed)?;

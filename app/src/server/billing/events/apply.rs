@@ -6,8 +6,10 @@ use super::objects::{
     Subscription, USER_METADATA_KEY,
 };
 use super::order::{judge, State, Verdict, Version};
-use super::{ApplyError, InboxEvent, LiveStripe};
-use crate::server::db::stripe_state::{self as db, NewCredit, NewObject, NewPurchase};
+use super::{Applier, ApplyError, InboxEvent, LiveStripe};
+use crate::server::db::stripe_state::{
+    self as db, NewCredit, NewObject, NewPurchase, StoredObject,
+};
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -22,15 +24,17 @@ pub enum Outcome {
     Ignored(&'static str),
 }
 
+/// Applies one event. The caller holds the locks of the objects it touches (see
+/// `InboxEvent::lock_keys`).
 pub async fn apply_event(
     db: &mut PgConnection,
-    live: &mut LiveStripe<'_>,
+    applier: &mut Applier<'_>,
     event: &InboxEvent,
 ) -> Result<Outcome, ApplyError> {
     let object = &event.payload["data"]["object"];
     let type_ = event.type_.as_str();
     if type_ == "checkout.session.completed" {
-        return checkout_completed(db, live, event, object).await;
+        return checkout_completed(db, &mut applier.live, event, object).await;
     }
     if type_.starts_with("product.") || type_.starts_with("price.") {
         return Ok(Outcome::Ignored(
@@ -41,7 +45,7 @@ pub async fn apply_event(
         return Ok(Outcome::Ignored("Paydesk does not act on this event type"));
     }
     match Kind::of(object) {
-        Some(kind) => apply_object_event(db, live, event, kind, object).await,
+        Some(kind) => apply_object_event(db, applier, event, kind, object).await,
         None => Ok(Outcome::Ignored("Paydesk keeps no state for this object")),
     }
 }
@@ -50,7 +54,7 @@ pub async fn apply_event(
 /// table, then runs the event type's own effects.
 async fn apply_object_event(
     db: &mut PgConnection,
-    live: &mut LiveStripe<'_>,
+    applier: &mut Applier<'_>,
     event: &InboxEvent,
     kind: Kind,
     object: &Value,
@@ -62,8 +66,7 @@ async fn apply_object_event(
     }
     let id = text(&object["id"]).ok_or_else(|| ApplyError::malformed("the object has no id"))?;
     let mode = event.mode.as_str();
-    db::lock_object(db, mode, &id).await?;
-    let stored = db::stored_object(db, mode, &id).await?;
+    let stored = applier.stored(db, mode, &id).await?;
     let previous = event.payload["data"].get("previous_attributes");
     let incoming = State {
         version: Version {
@@ -86,15 +89,35 @@ async fn apply_object_event(
         }),
         incoming,
     );
-    let outcome = match verdict {
-        Verdict::Keep => Outcome::Kept,
-        Verdict::Apply => {
-            store(db, mode, kind, &id, &object, previous, event.created).await?;
-            Outcome::Applied
-        }
-        Verdict::Refetch => {
-            let current = live.fetch(mode, &kind.path(&id)).await?;
-            store(db, mode, kind, &id, &current, None, event.created).await?;
+    let written = match verdict {
+        Verdict::Keep => None,
+        Verdict::Apply => Some((object.clone(), previous.cloned())),
+        Verdict::Refetch => Some((applier.live.fetch(mode, &kind.path(&id)).await?, None)),
+    };
+    let outcome = match written {
+        None => Outcome::Kept,
+        Some((current, previous)) => {
+            store(
+                db,
+                mode,
+                kind,
+                &id,
+                &current,
+                previous.as_ref(),
+                event.created,
+            )
+            .await?;
+            let rank = kind.rank(&current);
+            applier.remember(
+                mode,
+                &id,
+                StoredObject {
+                    object: current,
+                    previous,
+                    event_created: event.created,
+                    rank,
+                },
+            );
             Outcome::Applied
         }
     };
@@ -134,12 +157,10 @@ pub(super) async fn store(
         }
         Kind::Subscription => {
             let sub = Subscription::read(object).ok_or_else(unreadable)?;
-            db::ensure_customer(db, mode, &sub.customer_id).await?;
             db::upsert_subscription(db, mode, &sub).await?;
         }
         Kind::Invoice => {
             let invoice = Invoice::read(object).ok_or_else(unreadable)?;
-            db::ensure_customer(db, mode, &invoice.customer_id).await?;
             db::upsert_invoice(db, mode, &invoice).await?;
         }
         Kind::PaymentIntent => {

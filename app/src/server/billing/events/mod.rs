@@ -19,12 +19,14 @@ use crate::model::{AppError, StripeMode};
 use crate::server::billing::settings::SettingsContext;
 use crate::server::db;
 use crate::server::db::audit::{self, Actor};
+use crate::server::db::stripe_state::StoredObject;
 use crate::server::error::OrInternal;
 use crate::server::stripe::StripeApi;
 use apply::{apply_event, Outcome};
 use objects::text;
 use serde_json::Value;
-use sqlx::{Acquire, PgPool};
+use sqlx::{Acquire, PgConnection, PgPool};
+use std::collections::HashMap;
 use std::time::Instant;
 
 /// After this many failed attempts an event is `failed` and waits for an admin's replay.
@@ -72,6 +74,70 @@ pub enum ApplyError {
 impl ApplyError {
     pub fn malformed(what: impl Into<String>) -> Self {
         Self::Malformed(what.into())
+    }
+}
+
+/// What applying a batch carries from event to event: Stripe, for when an event alone cannot
+/// say what is current, and the stored objects the batch has read or written, so each is
+/// read from Postgres at most once. The caller holds every object's lock for the whole batch.
+pub struct Applier<'a> {
+    pub live: LiveStripe<'a>,
+    stored: HashMap<(String, String), Option<StoredObject>>,
+}
+
+impl<'a> Applier<'a> {
+    pub fn new(settings: SettingsContext<'a>) -> Self {
+        Self {
+            live: LiveStripe::new(settings),
+            stored: HashMap::new(),
+        }
+    }
+
+    /// Reads the stored state of every object the events carry, in one query.
+    pub async fn preload(
+        &mut self,
+        db: &mut PgConnection,
+        events: &[InboxEvent],
+    ) -> Result<(), sqlx::Error> {
+        let mut wanted: Vec<(String, String)> = events
+            .iter()
+            .filter_map(|e| Some((e.mode.clone(), text(&e.payload["data"]["object"]["id"])?)))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        let found = db::stripe_state::stored_objects(db, &wanted).await?;
+        for key in wanted {
+            let stored = found.get(&key).cloned();
+            self.stored.insert(key, stored);
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn stored(
+        &mut self,
+        db: &mut PgConnection,
+        mode: &str,
+        id: &str,
+    ) -> Result<Option<StoredObject>, sqlx::Error> {
+        let key = (mode.to_owned(), id.to_owned());
+        if let Some(known) = self.stored.get(&key) {
+            return Ok(known.clone());
+        }
+        let stored = db::stripe_state::stored_object(db, mode, id).await?;
+        self.stored.insert(key, stored.clone());
+        Ok(stored)
+    }
+
+    pub(crate) fn remember(&mut self, mode: &str, id: &str, stored: StoredObject) {
+        self.stored
+            .insert((mode.to_owned(), id.to_owned()), Some(stored));
+    }
+
+    /// Drops what the batch knew of an event's object, after its savepoint was rolled back.
+    fn forget(&mut self, event: &InboxEvent) {
+        if let Some(id) = text(&event.payload["data"]["object"]["id"]) {
+            self.stored.remove(&(event.mode.clone(), id));
+        }
     }
 }
 
@@ -142,54 +208,82 @@ pub fn backoff_seconds(attempts: i32) -> f64 {
 }
 
 /// Takes up to `limit` due events, applies them in one transaction, records each outcome.
+///
+/// A batch first runs without savepoints (two round trips fewer per event); if any event
+/// fails, that attempt is rolled back whole and the batch runs again with a savepoint per
+/// event, so only the failing event is retried.
 pub async fn process_due(
     settings: &SettingsContext<'_>,
     limit: i64,
 ) -> Result<BatchReport, sqlx::Error> {
+    match run_batch(settings, limit, false).await? {
+        Some(report) => Ok(report),
+        None => Ok(run_batch(settings, limit, true).await?.unwrap_or_default()),
+    }
+}
+
+/// One attempt at a batch; `None` when an event failed outside a savepoint and nothing was
+/// kept.
+async fn run_batch(
+    settings: &SettingsContext<'_>,
+    limit: i64,
+    careful: bool,
+) -> Result<Option<BatchReport>, sqlx::Error> {
     let mut tx = settings.pool.begin().await?;
     let mut events = db::events::claim_due(&mut tx, limit).await?;
     if events.is_empty() {
         tx.commit().await?;
-        return Ok(BatchReport::default());
+        return Ok(Some(BatchReport::default()));
     }
     let mut keys: Vec<String> = events.iter().flat_map(InboxEvent::lock_keys).collect();
     db::events::lock_objects(&mut tx, &mut keys).await?;
     // Oldest first, so in-order histories apply without a single fetch.
     events.sort_by_key(|e| e.created);
-    let mut live = LiveStripe::new(settings.clone());
+    let mut applier = Applier::new(settings.clone());
+    applier.preload(&mut tx, &events).await?;
     let mut report = BatchReport::default();
     let mut finished = Vec::with_capacity(events.len());
     for event in &events {
         let started = Instant::now();
-        let mut savepoint = tx.begin().await?;
-        let result = apply_event(&mut savepoint, &mut live, event).await;
-        let (status, last_error, retry_in) = match result {
-            Ok(outcome) => {
+        let result = if careful {
+            let mut savepoint = tx.begin().await?;
+            let result = apply_event(&mut savepoint, &mut applier, event).await;
+            if result.is_ok() {
                 savepoint.commit().await?;
-                match outcome {
-                    Outcome::Ignored(why) => {
-                        report.ignored += 1;
-                        ("ignored", Some(why.to_owned()), 0.0)
-                    }
-                    Outcome::Applied | Outcome::Kept => {
-                        report.processed += 1;
-                        ("processed", None, 0.0)
-                    }
+            } else {
+                savepoint.rollback().await?;
+                applier.forget(event);
+            }
+            result
+        } else {
+            match apply_event(&mut tx, &mut applier, event).await {
+                Ok(outcome) => Ok(outcome),
+                Err(_) => {
+                    // Rolled back here, not on drop: the careful attempt must find the
+                    // events unlocked.
+                    tx.rollback().await?;
+                    return Ok(None);
                 }
             }
+        };
+        let (status, last_error, retry_in) = match result {
+            Ok(Outcome::Ignored(why)) => {
+                report.ignored += 1;
+                ("ignored", Some(why.to_owned()), 0.0)
+            }
+            Ok(Outcome::Applied | Outcome::Kept) => {
+                report.processed += 1;
+                ("processed", None, 0.0)
+            }
             Err(e) => {
-                savepoint.rollback().await?;
                 tracing::warn!(event = %event.id, error = %e, "stripe event not applied");
                 if event.attempts + 1 >= MAX_ATTEMPTS {
                     report.failed += 1;
                     ("failed", Some(e.to_string()), 0.0)
                 } else {
                     report.retrying += 1;
-                    (
-                        "pending",
-                        Some(e.to_string()),
-                        backoff_seconds(event.attempts + 1),
-                    )
+                    let retry_in = backoff_seconds(event.attempts + 1);
+                    ("pending", Some(e.to_string()), retry_in)
                 }
             }
         };
@@ -203,7 +297,7 @@ pub async fn process_due(
     }
     db::events::finish(&mut tx, &finished).await?;
     tx.commit().await?;
-    Ok(report)
+    Ok(Some(report))
 }
 
 /// At most this many events per replay.

@@ -1,0 +1,253 @@
+//! Webhook ingest and event worker figures for docs/benchmarks.md, on a durable Postgres
+//! (fsync on) made from the system's binaries:
+//!
+//! 1. ingest: unique signed events POSTed over loopback by `--concurrency` clients to a
+//!    running Paydesk (worker off, so the figure is the endpoint's alone): rate, p50, p99;
+//! 2. pgbench's rate for a single-row insert of the same size into the same Postgres, with the
+//!    same number of clients: the physical limit of a durable ingest;
+//! 3. the worker applying those events (subscription updates, no Stripe fetch): events/s.
+//!
+//!     cargo run --release -p paydesk --example event_bench -- [events] [concurrency]
+
+#![recursion_limit = "256"]
+
+use anyhow::{Context, Result};
+use app::server::billing::events::drain;
+use app::server::billing::settings::{SettingsContext, StripeEnv};
+use app::server::crypto::SecretCipher;
+use app::server::webhooks::signature::sign;
+use paydesk::config::Config;
+use paydesk::embedded_pg::{Durability, PgCluster};
+use paydesk::startup::{self, Application};
+use serde_json::json;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "whsec_benchbenchbench0001";
+const MASTER_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
+
+/// A `customer.subscription.updated` of about the size Stripe sends (~2.5 KB): 100
+/// subscriptions, each updated in turn a second later than before.
+fn event(n: usize, base: i64) -> String {
+    let sub = n % 100;
+    let created = base + i64::try_from(n / 100).unwrap_or(0);
+    json!({
+        "id": format!("evt_bench{n:08}"),
+        "object": "event",
+        "type": "customer.subscription.updated",
+        "livemode": false,
+        "created": created,
+        "api_version": "2026-09-30.endive",
+        "data": {
+            "object": {
+                "id": format!("sub_bench{sub:04}"), "object": "subscription",
+                "customer": format!("cus_bench{sub:04}"), "status": "active",
+                "cancel_at_period_end": false, "cancel_at": null, "canceled_at": null,
+                "collection_method": "charge_automatically", "created": base, "currency": "eur",
+                "current_period_start": created, "current_period_end": created + 2_592_000,
+                "default_payment_method": "pm_1Bench", "latest_invoice": format!("in_bench{n:08}"),
+                "metadata": {"paydesk_user_id": "", "revision": n.to_string()},
+                "automatic_tax": {"enabled": false, "liability": null},
+                "billing_cycle_anchor": base, "start_date": base, "ended_at": null,
+                "trial_end": null, "trial_start": null, "test_clock": null,
+                "items": {"object": "list", "has_more": false, "data": [{
+                    "id": format!("si_bench{sub:04}"), "object": "subscription_item",
+                    "quantity": 1, "current_period_start": created,
+                    "current_period_end": created + 2_592_000,
+                    "price": {"id": "price_bench", "object": "price", "active": true,
+                              "currency": "eur", "unit_amount": 1900, "type": "recurring",
+                              "product": "prod_bench", "billing_scheme": "per_unit",
+                              "recurring": {"interval": "month", "interval_count": 1,
+                                            "usage_type": "licensed"},
+                              "tax_behavior": "exclusive", "lookup_key": null, "metadata": {}},
+                    "plan": {"id": "price_bench", "object": "plan", "active": true,
+                             "amount": 1900, "currency": "eur", "interval": "month",
+                             "interval_count": 1, "product": "prod_bench",
+                             "usage_type": "licensed", "billing_scheme": "per_unit"},
+                    "tax_rates": [], "discounts": [], "metadata": {}}]},
+                "payment_settings": {"payment_method_options": null,
+                                     "payment_method_types": null,
+                                     "save_default_payment_method": "off"}
+            },
+            "previous_attributes": {"latest_invoice": format!("in_bench{:08}", n.saturating_sub(100))}
+        }
+    })
+    .to_string()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((sorted.len() as f64) * p).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let events: usize = args.next().map_or(Ok(20_000), |a| a.parse())?;
+    let concurrency: usize = args.next().map_or(Ok(32), |a| a.parse())?;
+
+    let dir = std::env::temp_dir().join(format!("paydesk-bench-{}", std::process::id()));
+    let cluster = PgCluster::start(&dir, Durability::Durable)?;
+    cluster.remove_when_process_exits(std::process::id())?;
+    let url = cluster.url("postgres");
+    let pool = startup::connect(&url).await?;
+    startup::migrate(&pool).await?;
+
+    let config = Config::from_lookup(|name| {
+        match name {
+            "PAYDESK_ADDR" => Some("127.0.0.1:0"),
+            "PAYDESK_MASTER_KEY" => Some(MASTER_KEY),
+            "STRIPE_SECRET_KEY" => Some("sk_test_benchbenchbench1234"),
+            "STRIPE_WEBHOOK_SECRET" => Some(SECRET),
+            "PAYDESK_EVENT_WORKER" => Some("off"),
+            _ => None,
+        }
+        .map(str::to_owned)
+    })?;
+    let app = Application::build(&config, pool.clone()).await?;
+    let webhook = format!("http://{}/api/stripe/webhook", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    // 1. Ingest.
+    let base = chrono::Utc::now().timestamp() - 86_400;
+    let bodies: Arc<Vec<String>> = Arc::new((0..events).map(|n| event(n, base)).collect());
+    let payload_size = bodies[0].len();
+    let next = Arc::new(AtomicUsize::new(0));
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (bodies, next, client, webhook) = (
+            bodies.clone(),
+            next.clone(),
+            client.clone(),
+            webhook.clone(),
+        );
+        clients.spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(body) = bodies.get(n) else {
+                    return Ok::<_, anyhow::Error>(latencies);
+                };
+                let now = chrono::Utc::now().timestamp();
+                let signature = format!("t={now},v1={}", sign(SECRET, now, body.as_bytes()));
+                let sent = Instant::now();
+                let response = client
+                    .post(&webhook)
+                    .header("content-type", "application/json")
+                    .header("stripe-signature", signature)
+                    .body(body.clone())
+                    .send()
+                    .await?;
+                anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
+                latencies.push(sent.elapsed());
+            }
+        });
+    }
+    let mut latencies = Vec::with_capacity(events);
+    for result in clients.join_all().await {
+        latencies.extend(result?);
+    }
+    let ingest_time = started.elapsed();
+    latencies.sort_unstable();
+    let ingest_rate = events as f64 / ingest_time.as_secs_f64();
+
+    // 2. pgbench: the same Postgres, the same clients, one durable row of the same size each.
+    let pgbench = pgbench_rate(&cluster, &url, concurrency, payload_size).await?;
+
+    // 3. The worker.
+    let cipher = SecretCipher::new(config.require_master_key()?.bytes());
+    let env = StripeEnv::default();
+    let settings = SettingsContext {
+        pool: &pool,
+        cipher: &cipher,
+        env: &env,
+        public_url: "http://127.0.0.1",
+    };
+    let started = Instant::now();
+    let report = drain(&settings).await?;
+    let worker_time = started.elapsed();
+    anyhow::ensure!(report.processed == events, "worker: {report:?}");
+
+    println!("| figure | value |\n|---|---|");
+    println!("| events | {events} of {payload_size} bytes, {concurrency} clients |");
+    println!(
+        "| webhook ingest | {ingest_rate:.0} events/s (p50 {:.1} ms, p99 {:.1} ms) |",
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3
+    );
+    println!(
+        "| pgbench single-row insert | {pgbench:.0} rows/s (ingest is {:.0}% of it) |",
+        ingest_rate / pgbench * 100.0
+    );
+    println!(
+        "| worker apply | {:.0} events/s (one worker, batches of 200) |",
+        events as f64 / worker_time.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Transactions per second of pgbench inserting one row of `size` bytes of JSON per
+/// transaction into a table shaped like the inbox.
+async fn pgbench_rate(cluster: &PgCluster, url: &str, clients: usize, size: usize) -> Result<f64> {
+    let pool = startup::connect(url).await?;
+    sqlx::query("CREATE TABLE bench_rows (id text PRIMARY KEY, payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())")
+        .execute(&pool)
+        .await?;
+    let payload = json!({ "padding": "x".repeat(size.saturating_sub(16)) }).to_string();
+    let script = std::env::temp_dir().join(format!("paydesk-pgbench-{}.sql", std::process::id()));
+    std::fs::write(
+        &script,
+        format!(
+            "INSERT INTO bench_rows (id, payload) VALUES (gen_random_uuid()::text, '{payload}');\n"
+        ),
+    )?;
+    let bin = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/usr/lib/postgresql/15/bin".to_owned());
+    let output = Command::new(format!("{bin}/pgbench"))
+        .args([
+            "-n",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-T",
+            "10",
+            "-j",
+            "2",
+        ])
+        .args([
+            "-p",
+            &cluster.port().to_string(),
+            "-c",
+            &clients.to_string(),
+        ])
+        .arg("-f")
+        .arg(&script)
+        .arg("postgres")
+        .output()
+        .context("run pgbench")?;
+    let _ = std::fs::remove_file(&script);
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("tps = ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+        })
+        .with_context(|| {
+            format!(
+                "pgbench said: {text}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+}
