@@ -5,7 +5,8 @@
 //!    running Paydesk (worker off, so the figure is the endpoint's alone): rate, p50, p99;
 //! 2. pgbench's rate for a single-row insert of the same size into the same Postgres, with the
 //!    same number of clients: the physical limit of a durable ingest;
-//! 3. the worker applying those events (subscription updates, no Stripe fetch): events/s.
+//! 3. the worker applying those events (subscription updates, no Stripe fetch): events/s,
+//!    with one worker and with two side by side.
 //!
 //!     cargo run --release -p paydesk --example event_bench -- [events] [concurrency]
 
@@ -28,11 +29,14 @@ use std::time::{Duration, Instant};
 const SECRET: &str = "whsec_benchbenchbench0001";
 const MASTER_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 
-/// A `customer.subscription.updated` of about the size Stripe sends (~2.5 KB): 100
-/// subscriptions, each updated in turn a second later than before.
+/// Subscriptions the events are spread over.
+const SUBSCRIPTIONS: usize = 2_000;
+
+/// A `customer.subscription.updated` of about the size Stripe sends: each of the
+/// subscriptions updated in turn, a second later each round.
 fn event(n: usize, base: i64) -> String {
-    let sub = n % 100;
-    let created = base + i64::try_from(n / 100).unwrap_or(0);
+    let sub = n % SUBSCRIPTIONS;
+    let created = base + i64::try_from(n / SUBSCRIPTIONS).unwrap_or(0);
     json!({
         "id": format!("evt_bench{n:08}"),
         "object": "event",
@@ -71,7 +75,7 @@ fn event(n: usize, base: i64) -> String {
                                      "payment_method_types": null,
                                      "save_default_payment_method": "off"}
             },
-            "previous_attributes": {"latest_invoice": format!("in_bench{:08}", n.saturating_sub(100))}
+            "previous_attributes": {"latest_invoice": format!("in_bench{:08}", n.saturating_sub(SUBSCRIPTIONS))}
         }
     })
     .to_string()
@@ -167,10 +171,29 @@ async fn main() -> Result<()> {
         env: &env,
         public_url: "http://127.0.0.1",
     };
+    // The first half with one worker, the second with two at once (as two processes would).
+    let half = i64::try_from(events / 2)?;
+    sqlx::query(
+        "UPDATE stripe_events SET next_attempt_at = now() + interval '1 day'
+         WHERE id IN (SELECT id FROM stripe_events ORDER BY id OFFSET $1)",
+    )
+    .bind(half)
+    .execute(&pool)
+    .await?;
     let started = Instant::now();
-    let report = drain(&settings).await?;
-    let worker_time = started.elapsed();
-    anyhow::ensure!(report.processed == events, "worker: {report:?}");
+    let one = drain(&settings).await?;
+    let one_worker = one.processed as f64 / started.elapsed().as_secs_f64();
+    sqlx::query("UPDATE stripe_events SET next_attempt_at = now() WHERE status = 'pending'")
+        .execute(&pool)
+        .await?;
+    let started = Instant::now();
+    let (a, b) = tokio::join!(drain(&settings), drain(&settings));
+    let two_workers = (a?.processed + b?.processed) as f64 / started.elapsed().as_secs_f64();
+    let applied = count_processed(&pool).await?;
+    anyhow::ensure!(
+        applied == events as i64,
+        "worker applied {applied} of {events}"
+    );
 
     println!("| figure | value |\n|---|---|");
     println!("| events | {events} of {payload_size} bytes, {concurrency} clients |");
@@ -183,11 +206,17 @@ async fn main() -> Result<()> {
         "| pgbench single-row insert | {pgbench:.0} rows/s (ingest is {:.0}% of it) |",
         ingest_rate / pgbench * 100.0
     );
-    println!(
-        "| worker apply | {:.0} events/s (one worker, batches of 200) |",
-        events as f64 / worker_time.as_secs_f64()
-    );
+    println!("| worker apply, one worker | {one_worker:.0} events/s (batches of 200) |");
+    println!("| worker apply, two workers | {two_workers:.0} events/s |");
     Ok(())
+}
+
+async fn count_processed(pool: &sqlx::PgPool) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE status = 'processed'")
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// Transactions per second of pgbench inserting one row of `size` bytes of JSON per

@@ -53,7 +53,8 @@ impl FromRef<ServerState> for LeptosOptions {
 
 pub async fn connect(database_url: &str) -> Result<PgPool> {
     PgPoolOptions::new()
-        .max_connections(10)
+        // Webhooks commit side by side; more connections commit more of them per fsync.
+        .max_connections(20)
         .acquire_timeout(Duration::from_secs(3))
         .connect(database_url)
         .await

@@ -429,7 +429,7 @@ async fn store_in_inbox(app: &TestApp, event: &InboxEvent) {
             object_id: event.payload["data"]["object"]["id"].as_str(),
             api_version: None,
             created: event.created,
-            payload: &event.payload,
+            payload: &event.payload.to_string(),
         },
     )
     .await

@@ -12,14 +12,15 @@ pub struct NewEvent<'a> {
     pub api_version: Option<&'a str>,
     /// Stripe's `created`, unix seconds.
     pub created: i64,
-    pub payload: &'a serde_json::Value,
+    /// The event as Stripe sent it (JSON text).
+    pub payload: &'a str,
 }
 
 /// Stores an event once; returns false when Stripe delivered it before.
 pub async fn insert(db: impl PgExecutor<'_>, e: &NewEvent<'_>) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!(
         "INSERT INTO stripe_events (id, mode, type, object_id, api_version, created, payload)
-         VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint), $7)
+         VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint), $7::text::jsonb)
          ON CONFLICT (id) DO NOTHING",
         e.id,
         e.mode,

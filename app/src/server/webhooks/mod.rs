@@ -122,10 +122,9 @@ pub async fn ingest(
         }
         verified => verified?,
     };
-    // Parsed once: the head is read out of the same value that is stored.
-    let payload: serde_json::Value =
-        serde_json::from_slice(body).map_err(|_| IngestError::Malformed)?;
-    let event = EventHead::deserialize(&payload).map_err(|_| IngestError::Malformed)?;
+    // Only the head is read here; Postgres stores the verified bytes as they came.
+    let payload = std::str::from_utf8(body).map_err(|_| IngestError::Malformed)?;
+    let event: EventHead = serde_json::from_str(payload).map_err(|_| IngestError::Malformed)?;
     if !event.id.starts_with("evt_") {
         return Err(IngestError::Malformed);
     }
@@ -141,7 +140,7 @@ pub async fn ingest(
             object_id: event.data.object.id.as_deref(),
             api_version: event.api_version.as_deref(),
             created: event.created,
-            payload: &payload,
+            payload,
         },
     )
     .await
