@@ -2,8 +2,8 @@
 //! derived from. Histories come from the emulator; Postgres is real.
 
 use crate::helpers::{
-    spawn_app_with_stripe, spawn_app_with_stripe_and_env, stripe_get, stripe_post, TestApp,
-    PASSWORD,
+    deliver_concurrently, spawn_app_with_stripe, spawn_app_with_stripe_and_env, stripe_get,
+    stripe_post, TestApp, PASSWORD,
 };
 use app::model::{Access, AccessStatus, EventSummary, ObjectComparison};
 use app::server::billing::events::apply::apply_event;
@@ -160,6 +160,45 @@ async fn pay_checkout(session: &Value, card: &str) {
     assert!(response.status().is_success() || response.status().is_redirection());
 }
 
+/// Attaches the always-succeeding test card and makes it the customer's default.
+async fn give_default_card(emulator: &stripe_emulator::Running, customer: &str) {
+    let pm = stripe_post(
+        emulator,
+        "/v1/payment_methods/pm_card_visa/attach",
+        &[("customer", customer)],
+    )
+    .await;
+    stripe_post(
+        emulator,
+        &format!("/v1/customers/{customer}"),
+        &[(
+            "invoice_settings[default_payment_method]",
+            pm["id"].as_str().expect("pm"),
+        )],
+    )
+    .await;
+}
+
+/// Makes a card whose every charge fails the subscription's default, so its next renewal
+/// goes into dunning.
+async fn make_card_fail(emulator: &stripe_emulator::Running, customer: &str, sub_id: &str) {
+    let failing = stripe_post(
+        emulator,
+        "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
+        &[("customer", customer)],
+    )
+    .await;
+    stripe_post(
+        emulator,
+        &format!("/v1/subscriptions/{sub_id}"),
+        &[(
+            "default_payment_method",
+            failing["id"].as_str().expect("pm"),
+        )],
+    )
+    .await;
+}
+
 async fn advance_clock(emulator: &stripe_emulator::Running, clock: &str, seconds: i64) {
     let now = stripe_get(emulator, &format!("/v1/test_helpers/test_clocks/{clock}")).await
         ["frozen_time"]
@@ -233,21 +272,7 @@ async fn checkout_renewal_and_a_failing_card_move_a_members_access() {
     // during the grace period and a "fix payment" link.
     let sub = stripe_get(&emulator, &format!("/v1/subscriptions?customer={customer}")).await;
     let sub_id = sub["data"][0]["id"].as_str().expect("sub").to_owned();
-    let failing = stripe_post(
-        &emulator,
-        "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
-        &[("customer", &customer)],
-    )
-    .await;
-    stripe_post(
-        &emulator,
-        &format!("/v1/subscriptions/{sub_id}"),
-        &[(
-            "default_payment_method",
-            failing["id"].as_str().expect("pm"),
-        )],
-    )
-    .await;
+    make_card_fail(&emulator, &customer, &sub_id).await;
     advance_clock(&emulator, &clock, 31 * 86_400).await;
     eventually("past due", || async {
         member_access(&member).await.status == AccessStatus::PastDue
@@ -315,25 +340,7 @@ async fn twenty_events_each_delivered_fifty_times_at_once_apply_once() {
         }
     }
     deliveries.shuffle(&mut rand::thread_rng());
-    let mut tasks = tokio::task::JoinSet::new();
-    for (body, signature) in deliveries {
-        let (client, url) = (
-            app.client.clone(),
-            format!("{}/api/stripe/webhook", app.base),
-        );
-        tasks.spawn(async move {
-            client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("stripe-signature", signature)
-                .body(body)
-                .send()
-                .await
-                .expect("deliver")
-                .status()
-        });
-    }
-    let statuses = tasks.join_all().await;
+    let statuses = deliver_concurrently(&app, deliveries).await;
     assert!(statuses.iter().all(|s| *s == StatusCode::OK));
     eventually("all applied", || async {
         count(
@@ -555,21 +562,7 @@ async fn histories(emulator: &stripe_emulator::Running, price: &str, n: usize) -
         )
         .await;
         let cid = customer["id"].as_str().expect("customer").to_owned();
-        let pm = stripe_post(
-            emulator,
-            "/v1/payment_methods/pm_card_visa/attach",
-            &[("customer", &cid)],
-        )
-        .await;
-        stripe_post(
-            emulator,
-            &format!("/v1/customers/{cid}"),
-            &[(
-                "invoice_settings[default_payment_method]",
-                pm["id"].as_str().expect("pm"),
-            )],
-        )
-        .await;
+        give_default_card(emulator, &cid).await;
         let sub = stripe_post(
             emulator,
             "/v1/subscriptions",
@@ -595,21 +588,7 @@ async fn histories(emulator: &stripe_emulator::Running, price: &str, n: usize) -
             }
             3 => advance_clock(emulator, &clock, 32 * 86_400).await,
             _ => {
-                let failing = stripe_post(
-                    emulator,
-                    "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
-                    &[("customer", &cid)],
-                )
-                .await;
-                stripe_post(
-                    emulator,
-                    &sub_path,
-                    &[(
-                        "default_payment_method",
-                        failing["id"].as_str().expect("pm"),
-                    )],
-                )
-                .await;
+                make_card_fail(emulator, &cid, &sub_id).await;
                 advance_clock(emulator, &clock, 32 * 86_400).await;
             }
         }
@@ -898,21 +877,7 @@ async fn reconcile_reports_then_fixes_drift_from_stripe() {
     let price = plan_in_catalog(&app, &emulator, &[]).await;
     let customer = stripe_post(&emulator, "/v1/customers", &[("email", "r@example.com")]).await;
     let cid = customer["id"].as_str().expect("customer");
-    let pm = stripe_post(
-        &emulator,
-        "/v1/payment_methods/pm_card_visa/attach",
-        &[("customer", cid)],
-    )
-    .await;
-    stripe_post(
-        &emulator,
-        &format!("/v1/customers/{cid}"),
-        &[(
-            "invoice_settings[default_payment_method]",
-            pm["id"].as_str().expect("pm"),
-        )],
-    )
-    .await;
+    give_default_card(&emulator, cid).await;
     let sub = stripe_post(
         &emulator,
         "/v1/subscriptions",

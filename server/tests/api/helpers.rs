@@ -302,3 +302,29 @@ async fn stripe_send(
         .await
         .expect("emulator json")
 }
+
+/// POSTs every `(body, Stripe-Signature)` to the app's webhook at once; returns the statuses.
+pub async fn deliver_concurrently(
+    app: &TestApp,
+    deliveries: Vec<(String, String)>,
+) -> Vec<StatusCode> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (body, signature) in deliveries {
+        let (client, url) = (
+            app.client.clone(),
+            format!("{}/api/stripe/webhook", app.base),
+        );
+        tasks.spawn(async move {
+            client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("stripe-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .expect("deliver")
+                .status()
+        });
+    }
+    tasks.join_all().await
+}

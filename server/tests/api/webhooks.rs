@@ -1,6 +1,8 @@
 //! `POST /api/stripe/webhook`: verified before parsing, stored once, nothing written otherwise.
 
-use crate::helpers::{settings_form, spawn_app_with_stripe, stripe_post, TestApp};
+use crate::helpers::{
+    deliver_concurrently, settings_form, spawn_app_with_stripe, stripe_post, TestApp,
+};
 use app::server::webhooks::signature::sign;
 use reqwest::StatusCode;
 
@@ -165,28 +167,8 @@ async fn without_a_configured_secret_every_event_is_refused() {
 async fn a_delivery_repeated_concurrently_is_stored_once() {
     let (app, _emulator) = app_with_secret().await;
     let body = event("evt_dup", false);
-    let signature = signed(&body, SECRET, now());
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..50 {
-        let (client, url, body, signature) = (
-            app.client.clone(),
-            format!("{}/api/stripe/webhook", app.base),
-            body.clone(),
-            signature.clone().unwrap_or_default(),
-        );
-        tasks.spawn(async move {
-            client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("stripe-signature", signature)
-                .body(body)
-                .send()
-                .await
-                .expect("request")
-                .status()
-        });
-    }
-    let statuses = tasks.join_all().await;
+    let signature = signed(&body, SECRET, now()).unwrap_or_default();
+    let statuses = deliver_concurrently(&app, vec![(body, signature); 50]).await;
     assert!(
         statuses.iter().all(|s| *s == StatusCode::OK),
         "{statuses:?}"

@@ -125,7 +125,8 @@ fn EventRow(
     let status_class = format!("status status-{}", event.status);
     let timing = event
         .processing_ms
-        .map(|ms| format!(" in {ms} ms"))
+        .filter(|_| event.processed_at.is_some())
+        .map(|ms| format!("applied in {ms} ms"))
         .unwrap_or_default();
     let checked = {
         let id = id.clone();
@@ -159,14 +160,20 @@ fn EventRow(
             <td><code>{event.type_}</code><br/><span class="muted small">{event.id}</span></td>
             <td><code class="muted">{event.object_id.unwrap_or_default()}</code></td>
             <td>
-                <span class=status_class>{event.status}</span>
-                {event.last_error.map(|e| view! { <br/><span class="field-error">{e}</span> })}
+                {
+                    // An ignored event's note says why; anything else in it is an error.
+                    let note_class = if event.status == "ignored" { "reason muted small" } else { "reason field-error" };
+                    view! {
+                        <span class=status_class>{event.status}</span>
+                        {event.last_error.map(|e| view! { <span class=note_class>{e}</span> })}
+                    }
+                }
             </td>
             <td>{event.attempts}</td>
             <td>{event.received_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
             <td>
                 {event.processed_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "—".into())}
-                <span class="muted small">{timing}</span>
+                <br/><span class="muted small">{timing}</span>
             </td>
             <td>
                 <button class="link-button" on:click=move |_| open.update(|o| *o = !*o)>
@@ -189,7 +196,7 @@ fn EventRow(
                         Err(e) => view! { <p class="field-error" role="alert">{e.to_string()}</p> }.into_any(),
                     })}
                     {move || payload.get().flatten().map(|r| match r {
-                        Ok(text) => view! { <pre class="payload">{text}</pre> }.into_any(),
+                        Ok(text) => view! { <h3 class="small">"Event payload"</h3><pre class="payload">{text}</pre> }.into_any(),
                         Err(e) => view! { <p class="field-error">{e.to_string()}</p> }.into_any(),
                     })}
                 </td>

@@ -142,7 +142,8 @@ pub async fn finish(db: &mut PgConnection, finished: &[Finished]) -> Result<(), 
 pub async fn replay(db: impl PgExecutor<'_>, ids: &[String]) -> Result<u64, sqlx::Error> {
     sqlx::query!(
         "UPDATE stripe_events
-         SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+         SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL,
+             processed_at = NULL, processing_ms = NULL
          WHERE id = ANY($1)",
         ids
     )
@@ -155,7 +156,8 @@ pub async fn replay(db: impl PgExecutor<'_>, ids: &[String]) -> Result<u64, sqlx
 pub async fn replay_failed(db: impl PgExecutor<'_>) -> Result<u64, sqlx::Error> {
     sqlx::query!(
         "UPDATE stripe_events
-         SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+         SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL,
+             processed_at = NULL, processing_ms = NULL
          WHERE status = 'failed'"
     )
     .execute(db)
