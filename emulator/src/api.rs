@@ -210,6 +210,7 @@ fn route(ctx: &mut Ctx<'_>, method: &Method, path: &[&str], p: &Params) -> ApiRe
         ["subscriptions", id] if post => subscriptions::update(ctx, id, p),
         ["subscriptions", id] if delete => subscriptions::cancel(ctx, id, p),
         ["invoices"] if get => invoices::list(ctx, p),
+        ["invoices", "create_preview"] if post => invoices::create_preview(ctx, p),
         ["invoices", id] if get => invoices::retrieve(ctx, id),
         ["payment_intents"] if get => payments::list_intents(ctx, p),
         ["payment_intents"] if post => payments::create(ctx, p),

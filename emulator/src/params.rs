@@ -79,6 +79,17 @@ impl Params {
         self.get(key).and_then(Param::as_str)
     }
 
+    /// A hash parameter (`subscription_details[...]`) as parameters of its own; empty if absent.
+    pub fn nested(&self, key: &str) -> Params {
+        Params {
+            root: self
+                .get(key)
+                .and_then(Param::as_map)
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn remove(&mut self, key: &str) -> Option<Param> {
         self.root.remove(key)
     }

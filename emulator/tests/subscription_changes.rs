@@ -332,3 +332,125 @@ async fn api_subscription_payment_behaviors_on_a_failing_card() {
         "no payment method to charge"
     );
 }
+
+#[tokio::test]
+async fn preview_of_a_mid_period_upgrade_matches_the_renewal_it_then_brings() {
+    let emu = spawn_emulator().await;
+    let s = subscribed(&emu).await;
+    let sub_id = s.sub["id"].as_str().unwrap();
+    let (start, end) = period(&s.sub);
+    emu.advance_test_clock_to(&s.clock, start + (end - start) / 3)
+        .await;
+    let pricier = price(&emu, &s.product, "3000", "month").await;
+    let preview = emu
+        .ok_post(
+            "/v1/invoices/create_preview",
+            &[
+                ("subscription", sub_id),
+                ("subscription_details[items][0][id]", &s.item),
+                ("subscription_details[items][0][price]", &pricier),
+            ],
+        )
+        .await;
+    assert_eq!(preview["billing_reason"], "subscription_cycle");
+    assert_eq!(preview["period_start"].as_i64().unwrap(), end);
+    let unchanged = emu.ok_get(&format!("/v1/subscriptions/{sub_id}")).await;
+    assert_eq!(
+        unchanged["items"]["data"][0]["price"]["id"],
+        s.sub["items"]["data"][0]["price"]["id"],
+        "a preview changes nothing"
+    );
+    emu.ok_post(
+        &format!("/v1/subscriptions/{sub_id}"),
+        &[("items[0][id]", &s.item), ("items[0][price]", &pricier)],
+    )
+    .await;
+    emu.advance_test_clock_to(&s.clock, end + DAY).await;
+    let renewal = &emu
+        .ok_get(&format!("/v1/invoices?subscription={sub_id}"))
+        .await["data"][0];
+    assert_eq!(renewal["total"], preview["total"]);
+    assert_eq!(
+        renewal["lines"]["data"].as_array().unwrap().len(),
+        preview["lines"]["data"].as_array().unwrap().len()
+    );
+}
+
+#[tokio::test]
+async fn preview_of_a_switch_to_yearly_is_the_invoice_charged_at_once() {
+    let emu = spawn_emulator().await;
+    let s = subscribed(&emu).await;
+    let sub_id = s.sub["id"].as_str().unwrap();
+    let yearly = price(&emu, &s.product, "10000", "year").await;
+    let preview = emu
+        .ok_post(
+            "/v1/invoices/create_preview",
+            &[
+                ("subscription", sub_id),
+                ("subscription_details[items][0][id]", &s.item),
+                ("subscription_details[items][0][price]", &yearly),
+            ],
+        )
+        .await;
+    assert_eq!(preview["billing_reason"], "subscription_update");
+    let updated = emu
+        .ok_post(
+            &format!("/v1/subscriptions/{sub_id}"),
+            &[("items[0][id]", &s.item), ("items[0][price]", &yearly)],
+        )
+        .await;
+    let invoice = emu.invoice(&updated["latest_invoice"]).await;
+    assert_eq!(invoice["amount_paid"], preview["amount_due"]);
+}
+
+#[tokio::test]
+async fn preview_refuses_an_unknown_price_and_names_the_nested_parameter() {
+    let emu = spawn_emulator().await;
+    let s = subscribed(&emu).await;
+    let (status, body) = emu
+        .post(
+            "/v1/invoices/create_preview",
+            &[
+                ("subscription", s.sub["id"].as_str().unwrap()),
+                ("subscription_details[items][0][id]", &s.item),
+                ("subscription_details[items][0][price]", "price_missing"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body["error"]["param"],
+        "subscription_details[items][0][price]"
+    );
+}
+
+#[tokio::test]
+async fn pending_if_incomplete_keeps_the_old_plan_until_the_change_is_paid() {
+    let emu = spawn_emulator().await;
+    let s = subscribed(&emu).await;
+    let sub_id = s.sub["id"].as_str().unwrap();
+    let customer = s.sub["customer"].as_str().unwrap();
+    emu.make_card_fail(customer, sub_id).await;
+    let yearly = price(&emu, &s.product, "10000", "year").await;
+    let updated = emu
+        .ok_post(
+            &format!("/v1/subscriptions/{sub_id}"),
+            &[
+                ("items[0][id]", &s.item),
+                ("items[0][price]", &yearly),
+                ("payment_behavior", "pending_if_incomplete"),
+            ],
+        )
+        .await;
+    assert_eq!(updated["status"], "active");
+    assert_eq!(
+        updated["items"]["data"][0]["price"]["id"],
+        s.sub["items"]["data"][0]["price"]["id"]
+    );
+    assert_eq!(
+        updated["pending_update"]["subscription_items"][0]["price"],
+        yearly.as_str()
+    );
+    let invoice = emu.invoice(&updated["latest_invoice"]).await;
+    assert_eq!(invoice["status"], "void");
+}

@@ -38,8 +38,30 @@ pub struct ItemChange<'a> {
     pub new_price: Value,
     pub quantity: Option<i64>,
     pub proration: Proration,
-    /// `error_if_incomplete`: a failed immediate charge undoes the change and is a 402.
-    pub error_if_incomplete: bool,
+    pub on_failure: IfIncomplete,
+}
+
+/// What a failed immediate charge does to a change (`payment_behavior`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfIncomplete {
+    /// `allow_incomplete` (the default): the change stays and the subscription goes past_due.
+    Allow,
+    /// `error_if_incomplete`: the change is undone and the call answers 402.
+    Error,
+    /// `pending_if_incomplete`: the change is kept aside in `pending_update`, the subscription
+    /// stays as it was. The emulator voids the invoice at once where Stripe lets it expire
+    /// after 23 hours; either way the change is never applied unpaid.
+    Pending,
+}
+
+impl IfIncomplete {
+    pub fn parse(raw: Option<&str>) -> Self {
+        match raw {
+            Some("error_if_incomplete") => Self::Error,
+            Some("pending_if_incomplete") => Self::Pending,
+            _ => Self::Allow,
+        }
+    }
 }
 
 /// `amount * part / whole`, rounded half away from zero.
@@ -57,21 +79,24 @@ fn prorate(amount: i64, part: i64, whole: i64) -> i64 {
     i64::try_from(rounded).unwrap_or(0)
 }
 
-/// Swaps an item's price or quantity. A change of billing interval restarts the period now and
-/// invoices at once; otherwise the unused and remaining time are prorated per `proration`.
-pub fn change_item(
-    state: &mut State,
-    sub_id: &str,
+/// What a change would do, worked out without touching anything: the preview and the change
+/// itself share it, so a preview always shows what the change then charges.
+pub(super) struct PlannedChange {
+    pub index: usize,
+    pub quantity: i64,
+    pub interval_changed: bool,
+    /// The credit for unused time and the charge for the remaining time (empty with `none`).
+    pub prorations: Vec<LineSpec>,
+    /// The item's period after the change: a new interval starts now.
+    pub period: (i64, i64),
+}
+
+pub(super) fn plan_change(
+    state: &State,
+    before: &Value,
     change: &ItemChange<'_>,
-    base_url: &str,
-) -> ApiResult<Value> {
-    let before = state
-        .subscriptions
-        .get(sub_id)
-        .cloned()
-        .ok_or_else(|| ApiError::no_such("subscription", sub_id, "id"))?;
-    let customer = before["customer"].as_str().unwrap_or_default().to_owned();
-    let now = state.now_for_customer(Some(&customer));
+    now: i64,
+) -> ApiResult<PlannedChange> {
     let items = before["items"]["data"]
         .as_array()
         .cloned()
@@ -101,18 +126,18 @@ pub fn change_item(
         .quantity
         .unwrap_or_else(|| old_item["quantity"].as_i64().unwrap_or(1));
     let old_quantity = old_item["quantity"].as_i64().unwrap_or(1);
-    let (start, end) = current_period(&before);
+    let (start, end) = current_period(before);
     let interval_changed = new_price["recurring"]["interval"] != old_price["recurring"]["interval"]
         || new_price["recurring"]["interval_count"] != old_price["recurring"]["interval_count"];
 
-    let mut lines = Vec::new();
+    let mut prorations = Vec::new();
     if change.proration != Proration::None && end > now {
         let unused = -prorate(
             old_price["unit_amount"].as_i64().unwrap_or(0) * old_quantity,
             end - now,
             end - start,
         );
-        lines.push(proration_line(
+        prorations.push(proration_line(
             state,
             old_price,
             old_quantity,
@@ -127,7 +152,7 @@ pub fn change_item(
                 end - now,
                 end - start,
             );
-            lines.push(proration_line(
+            prorations.push(proration_line(
                 state,
                 new_price,
                 quantity,
@@ -138,20 +163,61 @@ pub fn change_item(
             ));
         }
     }
-
-    let mut sub = before.clone();
-    let (new_start, new_end) = if interval_changed {
+    // The item keeps its tax rates through a price change, so every line is taxed like it.
+    let rates = item_tax_rates(before, old_item);
+    for line in &mut prorations {
+        line.tax_rates = rates.clone();
+    }
+    let period = if interval_changed {
         let interval = new_price["recurring"]["interval"]
             .as_str()
             .unwrap_or("month");
         let count = new_price["recurring"]["interval_count"]
             .as_i64()
             .unwrap_or(1);
-        sub["billing_cycle_anchor"] = json!(now);
         (now, period_boundary(now, interval, count, 1))
     } else {
         (start, end)
     };
+    Ok(PlannedChange {
+        index,
+        quantity,
+        interval_changed,
+        prorations,
+        period,
+    })
+}
+
+/// Swaps an item's price or quantity. A change of billing interval restarts the period now and
+/// invoices at once; otherwise the unused and remaining time are prorated per `proration`.
+pub fn change_item(
+    state: &mut State,
+    sub_id: &str,
+    change: &ItemChange<'_>,
+    base_url: &str,
+) -> ApiResult<Value> {
+    let before = state
+        .subscriptions
+        .get(sub_id)
+        .cloned()
+        .ok_or_else(|| ApiError::no_such("subscription", sub_id, "id"))?;
+    let customer = before["customer"].as_str().unwrap_or_default().to_owned();
+    let now = state.now_for_customer(Some(&customer));
+    let PlannedChange {
+        index,
+        quantity,
+        interval_changed,
+        prorations: mut lines,
+        period: (new_start, new_end),
+    } = plan_change(state, &before, change, now)?;
+    let old_item = before["items"]["data"][index].clone();
+    let new_price = &change.new_price;
+
+    let mut sub = before.clone();
+    sub["pending_update"] = Value::Null;
+    if interval_changed {
+        sub["billing_cycle_anchor"] = json!(now);
+    }
     if let Some(item) = sub["items"]["data"].get_mut(index) {
         item["price"] = new_price.clone();
         item["plan"] = plan_from_price(new_price);
@@ -168,18 +234,10 @@ pub fn change_item(
     if invoice_now {
         if interval_changed {
             let item_id = old_item["id"].as_str().map(str::to_owned);
-            lines.push(LineSpec::for_price(
-                state,
-                new_price,
-                quantity,
-                item_id,
-                (new_start, new_end),
-            ));
-        }
-        // The item keeps its tax rates through a price change, so every line is taxed like it.
-        let rates = item_tax_rates(&before, old_item);
-        for line in &mut lines {
-            line.tax_rates = rates.clone();
+            let mut line =
+                LineSpec::for_price(state, new_price, quantity, item_id, (new_start, new_end));
+            line.tax_rates = item_tax_rates(&before, &old_item);
+            lines.push(line);
         }
         let (invoice_id, paid) = invoice_lines_now(
             state,
@@ -189,7 +247,7 @@ pub fn change_item(
             (new_start, new_end),
             base_url,
         );
-        if !paid && change.error_if_incomplete {
+        if !paid && change.on_failure == IfIncomplete::Error {
             void_invoice(state, &invoice_id);
             state.subscriptions.insert(before);
             return Err(ApiError::card_declined(
@@ -197,16 +255,31 @@ pub fn change_item(
                 crate::resources::payments::DECLINE_MESSAGE,
             ));
         }
+        if !paid && change.on_failure == IfIncomplete::Pending {
+            void_invoice(state, &invoice_id);
+            let mut kept = before.clone();
+            kept["latest_invoice"] = json!(invoice_id);
+            kept["pending_update"] = json!({
+                "billing_cycle_anchor": if interval_changed { json!(now) } else { Value::Null },
+                "expires_at": now + 23 * 3600,
+                "subscription_items": [{
+                    "id": old_item["id"],
+                    "price": new_price["id"],
+                    "quantity": quantity,
+                }],
+                "trial_end": null,
+                "trial_from_plan": null,
+            });
+            state.subscriptions.insert(kept.clone());
+            emit_updated(state, "customer.subscription.updated", &before, &kept);
+            return Ok(kept);
+        }
         if !paid && sub["status"] == "active" {
             if let Some(stored) = state.subscriptions.get_mut(sub_id) {
                 stored["status"] = json!("past_due");
             }
         }
     } else if !lines.is_empty() {
-        let rates = item_tax_rates(&before, old_item);
-        for line in &mut lines {
-            line.tax_rates = rates.clone();
-        }
         state
             .pending_prorations
             .entry(sub_id.to_owned())

@@ -100,8 +100,16 @@ pub struct InvoiceSpec<'a> {
 
 /// A draft invoice with its lines; emits `invoice.created`.
 pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str) -> String {
-    let now = state.now_for_customer(Some(spec.customer));
     let id = new_id("in");
+    let invoice = build_invoice(state, spec, &id, base_url);
+    state.invoices.insert(invoice.clone());
+    emit(state, "invoice.created", &invoice, None);
+    id
+}
+
+/// The invoice object for `spec`, stored nowhere: what a preview answers.
+pub fn build_invoice(state: &mut State, spec: &InvoiceSpec<'_>, id: &str, base_url: &str) -> Value {
+    let now = state.now_for_customer(Some(spec.customer));
     let customer = state
         .customers
         .get(spec.customer)
@@ -134,7 +142,7 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
         .map(|(i, line)| {
             let off = spec.amounts.line_discounts.get(i).copied().unwrap_or(0);
             let taxes = line_taxes.get(i).cloned().unwrap_or_default();
-            invoice_line(&id, spec, line, off, taxes, &currency)
+            invoice_line(id, spec, line, off, taxes, &currency)
         })
         .collect();
     let total_taxes = sum_by_rate(&line_taxes);
@@ -150,7 +158,7 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
         }),
         None => Value::Null,
     };
-    let invoice = json!({
+    json!({
         "id": id,
         "object": "invoice",
         "account_country": "US",
@@ -225,10 +233,7 @@ pub fn create_invoice(state: &mut State, spec: &InvoiceSpec<'_>, base_url: &str)
         "total_pretax_credit_amounts": [],
         "total_taxes": total_taxes,
         "webhooks_delivered_at": now,
-    });
-    state.invoices.insert(invoice.clone());
-    emit(state, "invoice.created", &invoice, None);
-    id
+    })
 }
 
 /// One entry of a line's `taxes`; automatic tax names the rate it made for the customer's country.

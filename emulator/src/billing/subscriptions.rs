@@ -178,7 +178,7 @@ pub(super) fn item_tax_rates(sub: &Value, item: &Value) -> Vec<LineRate> {
     }
 }
 
-fn subscription_lines(sub: &Value) -> Vec<(Value, i64, String, Vec<LineRate>)> {
+pub(super) fn subscription_lines(sub: &Value) -> Vec<(Value, i64, String, Vec<LineRate>)> {
     sub["items"]["data"]
         .as_array()
         .map(|items| {

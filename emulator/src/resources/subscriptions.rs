@@ -7,7 +7,7 @@ use crate::events::emit_updated;
 use crate::list;
 use crate::params::Params;
 use crate::resources::tax_rates::resolve_list;
-use crate::state::{require, require_mut};
+use crate::state::{require, require_mut, State};
 
 /// Subscriptions created through the API (Checkout creates them too). `payment_behavior` decides
 /// what a failed first payment does: `allow_incomplete` keeps an `incomplete` subscription,
@@ -307,20 +307,44 @@ fn change_items(ctx: &mut Ctx<'_>, id: &str, p: &Params) -> ApiResult<Value> {
             None,
         ));
     }
+    let change = read_item_change(ctx.state, sub, p, "")?;
+    let base_url = ctx.base_url.to_owned();
+    billing::change_item(ctx.state, id, &change, &base_url)?;
+    if p.get("metadata").is_some() || p.get("cancel_at_period_end").is_some() {
+        let mut rest = p.clone();
+        rest.remove("items");
+        return update(ctx, id, &rest);
+    }
+    require(&ctx.state.subscriptions, "subscription", id, "id").cloned()
+}
+
+/// The one item change in `items`, `proration_behavior` and `payment_behavior` of `p`
+/// (`subscription_details` of an invoice preview, `prefix` naming it in errors).
+pub(super) fn read_item_change<'a>(
+    state: &State,
+    sub: &Value,
+    p: &'a Params,
+    prefix: &str,
+) -> ApiResult<billing::ItemChange<'a>> {
+    let name = |field: &str| match (prefix, field.split_once('[')) {
+        ("", _) => field.to_owned(),
+        (_, Some((head, rest))) => format!("{prefix}[{head}][{rest}"),
+        (_, None) => format!("{prefix}[{field}]"),
+    };
     let items = p.get("items").map(|i| i.list()).unwrap_or_default();
     let [item] = items.as_slice() else {
         return Err(ApiError::invalid_request(
             "The emulator supports changing exactly one existing item per update.",
-            Some("items"),
+            Some(&name("items")),
         ));
     };
     let item_id = item
         .str("id")
-        .ok_or_else(|| ApiError::missing_param("items[0][id]"))?;
+        .ok_or_else(|| ApiError::missing_param(&name("items[0][id]")))?;
     if item.str("deleted").is_some() {
         return Err(ApiError::invalid_request(
             "The emulator does not support deleting items yet.",
-            Some("items[0][deleted]"),
+            Some(&name("items[0][deleted]")),
         ));
     }
     let current_price = sub["items"]["data"]
@@ -330,39 +354,31 @@ fn change_items(ctx: &mut Ctx<'_>, id: &str, p: &Params) -> ApiResult<Value> {
         .unwrap_or(Value::Null);
     let new_price = match item.str("price") {
         Some(price) => {
-            let found = require(&ctx.state.prices, "price", price, "items[0][price]")?.clone();
+            let found = require(&state.prices, "price", price, &name("items[0][price]"))?.clone();
             if found["recurring"].is_null() || found["active"] == false {
                 return Err(ApiError::invalid_request(
                     "The price must be an active recurring price.",
-                    Some("items[0][price]"),
+                    Some(&name("items[0][price]")),
                 ));
             }
             found
         }
         None => current_price,
     };
-    let quantity = crate::params::parse_int(item.str("quantity"), "items[0][quantity]")?;
+    let quantity = crate::params::parse_int(item.str("quantity"), &name("items[0][quantity]"))?;
     if quantity.is_some_and(|q| q < 1) {
         return Err(ApiError::invalid_request(
             "Quantity must be at least 1.",
-            Some("items[0][quantity]"),
+            Some(&name("items[0][quantity]")),
         ));
     }
-    let change = billing::ItemChange {
+    Ok(billing::ItemChange {
         item_id,
         new_price,
         quantity,
         proration: billing::Proration::parse(p.str("proration_behavior"))?,
-        error_if_incomplete: p.str("payment_behavior") == Some("error_if_incomplete"),
-    };
-    let base_url = ctx.base_url.to_owned();
-    billing::change_item(ctx.state, id, &change, &base_url)?;
-    if p.get("metadata").is_some() || p.get("cancel_at_period_end").is_some() {
-        let mut rest = p.clone();
-        rest.remove("items");
-        return update(ctx, id, &rest);
-    }
-    require(&ctx.state.subscriptions, "subscription", id, "id").cloned()
+        on_failure: billing::IfIncomplete::parse(p.str("payment_behavior")),
+    })
 }
 
 pub fn cancel(ctx: &mut Ctx<'_>, id: &str, p: &Params) -> ApiResult<Value> {
