@@ -72,6 +72,16 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 >
                     <Route path=path!("") view=pages::billing::overview::Overview/>
+                    <Route path=path!("plans") view=pages::billing::plans::Plans/>
+                    <Route
+                        path=path!("checkout/success")
+                        view=pages::billing::success::CheckoutSuccess
+                    />
+                    <Route
+                        path=path!("payment-methods")
+                        view=pages::billing::payment_methods::PaymentMethods
+                    />
+                    <Route path=path!("address") view=pages::billing::address::Address/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -14,6 +14,9 @@ pub fn BillingShell() -> impl IntoView {
                     <a class="brand" href="/billing">"Paydesk"</a>
                     <nav aria-label="Billing">
                         <A href="/billing" exact=true>"Overview"</A>
+                        <A href="/billing/plans">"Plans"</A>
+                        <A href="/billing/payment-methods">"Payment methods"</A>
+                        <A href="/billing/address">"Address"</A>
                     </nav>
                     <div class="whoami">
                         <span class="muted">{user.name}</span>

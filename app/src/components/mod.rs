@@ -6,4 +6,5 @@ pub mod error_view;
 pub mod form_fields;
 pub mod guard;
 pub mod product_table;
+pub mod redirect;
 pub mod status;

@@ -4,6 +4,7 @@ mod access;
 mod catalog;
 mod error;
 mod events;
+mod member;
 mod money;
 mod settings;
 mod user;
@@ -16,6 +17,11 @@ pub use catalog::{
 pub use error::AppError;
 pub use events::{
     EventSummary, FieldDifference, ObjectComparison, ReconcileReport, EVENT_STATUSES,
+};
+pub use member::{
+    check_tax_id, AddressForm, AddressPage, Card, ChangePreview, CheckoutStatus, MemberOverview,
+    MemberSubscription, Offer, OfferPrice, PlansPage, PreviewLine, Redirect, TaxIdView,
+    TaxLocation, TAX_ID_TYPES,
 };
 pub use money::{Currency, Money};
 pub use settings::{

@@ -64,6 +64,13 @@ pub async fn require_admin() -> Result<(CurrentUser, AppState), AppError> {
     Ok((user, state))
 }
 
+/// The signed-in member and the app state: where every member billing function starts.
+pub async fn require_member() -> Result<(CurrentUser, AppState), AppError> {
+    let state = app_state()?;
+    let user = require_role(Role::Member).await?;
+    Ok((user, state))
+}
+
 /// Starts a fresh session for `user`. The id is cycled so a session id planted before sign-in
 /// is worthless after it.
 pub async fn start_session(user: &CurrentUser) -> Result<(), AppError> {

@@ -1,1 +1,5 @@
+pub mod address;
 pub mod overview;
+pub mod payment_methods;
+pub mod plans;
+pub mod success;

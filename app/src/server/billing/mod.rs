@@ -4,4 +4,5 @@
 pub mod access;
 pub mod catalog;
 pub mod events;
+pub mod member;
 pub mod settings;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod catalog;
 pub mod events;
 pub mod login_failures;
+pub mod member;
 pub mod settings;
 pub mod stripe_state;
 pub mod users;

@@ -5,8 +5,10 @@
 //! emulator, so the real client and real HTTP are what gets tested.
 
 mod catalog;
+mod writes;
 
 pub use catalog::{PricePush, ProductPush, RemotePrice, RemoteProduct};
+pub use writes::Form;
 
 use crate::model::{AccountSummary, StripeMode};
 use secrecy::{ExposeSecret, SecretString};
@@ -141,6 +143,15 @@ impl StripeApi {
     /// events cannot be ordered, and what the console compares with its own copy.
     pub async fn get_object(&self, path: &str) -> Result<serde_json::Value, StripeFailure> {
         self.get_json(path, &[]).await
+    }
+
+    /// An object with query parameters (`expand[0]=tax`).
+    pub async fn get_with(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<serde_json::Value, StripeFailure> {
+        self.get_json(path, query).await
     }
 
     /// Every object of a list (`/subscriptions` with `status=all`), page by page.

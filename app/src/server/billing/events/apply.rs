@@ -280,6 +280,11 @@ async fn checkout_completed(
     let mode = event.mode.as_str();
     let session = CheckoutSession::read(object)
         .ok_or_else(|| ApplyError::malformed("the Checkout Session lacks fields Paydesk needs"))?;
+    if session.mode == "setup" {
+        return Ok(Outcome::Ignored(
+            "a setup session only saves a card; payment_method.attached records it",
+        ));
+    }
     let member: Option<Uuid> = session
         .client_reference_id
         .as_deref()
