@@ -356,8 +356,7 @@ async fn preview_of_a_mid_period_upgrade_matches_the_renewal_it_then_brings() {
     assert_eq!(preview["period_start"].as_i64().unwrap(), end);
     let unchanged = emu.ok_get(&format!("/v1/subscriptions/{sub_id}")).await;
     assert_eq!(
-        unchanged["items"]["data"][0]["price"]["id"],
-        s.sub["items"]["data"][0]["price"]["id"],
+        unchanged["items"]["data"][0]["price"]["id"], s.sub["items"]["data"][0]["price"]["id"],
         "a preview changes nothing"
     );
     emu.ok_post(

@@ -227,7 +227,9 @@ pub fn check_tax_id(kind: &str, value: &str) -> Result<String, String> {
             .find(|(k, _, _)| *k == kind)
             .map(|(_, _, e)| *e)
             .unwrap_or_default();
-        Err(format!("That does not look like a valid number; for example {example}."))
+        Err(format!(
+            "That does not look like a valid number; for example {example}."
+        ))
     }
 }
 
@@ -237,7 +239,10 @@ mod tests {
 
     #[test]
     fn eu_vat_numbers_are_checked_for_shape() {
-        assert_eq!(check_tax_id("eu_vat", "de 123 456 789"), Ok("DE123456789".into()));
+        assert_eq!(
+            check_tax_id("eu_vat", "de 123 456 789"),
+            Ok("DE123456789".into())
+        );
         assert!(check_tax_id("eu_vat", "123456789").is_err());
         assert!(check_tax_id("eu_vat", "DE").is_err());
         assert!(check_tax_id("gb_vat", "GB123456789").is_ok());

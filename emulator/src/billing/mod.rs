@@ -6,15 +6,15 @@ mod amounts;
 mod changes;
 pub mod discounts;
 mod invoices;
-mod preview;
 pub mod line_tax;
+mod preview;
 mod renewals;
 mod subscriptions;
 
 pub use amounts::{compute_taxed, tax_rate_for_customer, Amounts};
 pub use changes::{change_item, IfIncomplete, ItemChange, Proration};
-pub use preview::preview_change;
 pub use invoices::{create_invoice, finalize_invoice, InvoiceSpec, LineSpec};
+pub use preview::preview_change;
 pub use renewals::run_due_renewals;
 pub use subscriptions::{
     cancel_now, create_subscription, current_period, invoice_subscription,

@@ -55,7 +55,12 @@ pub fn preview_change(
                 let mut lines = prorations;
                 lines.extend(pending);
                 if interval_changed {
-                    lines.extend(period_lines(state, &items, period).into_iter().skip(index).take(1));
+                    lines.extend(
+                        period_lines(state, &items, period)
+                            .into_iter()
+                            .skip(index)
+                            .take(1),
+                    );
                 }
                 (lines, period, "subscription_update")
             } else {

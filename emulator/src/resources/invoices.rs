@@ -32,7 +32,12 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
 /// `subscription_details` would bring.
 pub fn create_preview(ctx: &mut Ctx<'_>, p: &Params) -> ApiResult<Value> {
     let sub_id = p.required_str("subscription")?;
-    let sub = require(&ctx.state.subscriptions, "subscription", sub_id, "subscription")?;
+    let sub = require(
+        &ctx.state.subscriptions,
+        "subscription",
+        sub_id,
+        "subscription",
+    )?;
     if let Some(customer) = p.str("customer") {
         if sub["customer"].as_str() != Some(customer) {
             return Err(crate::error::ApiError::invalid_request(

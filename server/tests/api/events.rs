@@ -2,10 +2,11 @@
 //! derived from. Histories come from the emulator; Postgres is real.
 
 use crate::helpers::{
-    deliver_concurrently, spawn_app_with_stripe, spawn_app_with_stripe_and_env, stripe_get,
-    stripe_post, TestApp, PASSWORD,
+    deliver_concurrently, eventually, give_default_card, make_card_fail, member_access,
+    pay_checkout, plan_in_catalog, register_webhook, sign_up_member, spawn_app_with_stripe,
+    spawn_app_with_stripe_and_env, stripe_get, stripe_post, TestApp,
 };
-use app::model::{Access, AccessStatus, EventSummary, ObjectComparison};
+use app::model::{AccessStatus, EventSummary, ObjectComparison};
 use app::server::billing::events::apply::apply_event;
 use app::server::billing::events::reconcile::reconcile;
 use app::server::billing::events::{drain, process_due, Applier, InboxEvent, MAX_ATTEMPTS};
@@ -17,7 +18,6 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// The settings the app's own requests use, for calling the worker directly.
 struct Rules {
@@ -52,151 +52,11 @@ async fn without_worker() -> (TestApp, stripe_emulator::Running) {
     spawn_app_with_stripe_and_env(&[("PAYDESK_EVENT_WORKER", "off")]).await
 }
 
-/// Registers the test app's endpoint with the emulator and saves its secret, so every event
-/// flows in signed. (The console's button registers PAYDESK_PUBLIC_URL, which tests fake.)
-async fn register_webhook(app: &TestApp, emulator: &stripe_emulator::Running) {
-    let endpoint = stripe_post(
-        emulator,
-        "/v1/webhook_endpoints",
-        &[
-            ("url", &format!("{}/api/stripe/webhook", app.base)),
-            ("enabled_events[]", "*"),
-        ],
-    )
-    .await;
-    let mut form = crate::helpers::settings_form(&emulator.base_url, "");
-    form.push((
-        "form[test_webhook_secret]",
-        endpoint["secret"].as_str().expect("secret"),
-    ));
-    app.call::<Value>("settings/stripe/save", &form).await.ok();
-}
-
-/// Polls `check` until it holds, for up to 20 s.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(&app.pool)
         .await
         .expect("count")
-}
-
-async fn member_access(member: &TestApp) -> Access {
-    let overview: Value = member.call("billing/overview", &[]).await.ok();
-    serde_json::from_value(overview["access"].clone()).expect("access")
-}
-
-/// Signs up a member on their own session; returns the session and the member's id.
-async fn sign_up_member(app: &TestApp, email: &str) -> (TestApp, String) {
-    let member = app.another_visitor();
-    member.sign_up("Mia Member", email, PASSWORD).await.ok();
-    let id: String = sqlx::query_scalar("SELECT id::text FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.pool)
-        .await
-        .expect("member id");
-    (member, id)
-}
-
-/// A product with one monthly price in the emulator, imported into Paydesk's catalog.
-async fn plan_in_catalog(
-    app: &TestApp,
-    emulator: &stripe_emulator::Running,
-    metadata: &[(&str, &str)],
-) -> String {
-    let mut form = vec![("name", "Pro")];
-    form.extend_from_slice(metadata);
-    let product = stripe_post(emulator, "/v1/products", &form).await;
-    let price = stripe_post(
-        emulator,
-        "/v1/prices",
-        &[
-            ("product", product["id"].as_str().expect("product id")),
-            ("currency", "eur"),
-            ("unit_amount", "1900"),
-            ("recurring[interval]", "month"),
-        ],
-    )
-    .await;
-    app.call::<Value>("catalog/import", &[]).await.ok();
-    price["id"].as_str().expect("price id").to_owned()
-}
-
-/// Completes a hosted Checkout as a buyer's browser would.
-async fn pay_checkout(session: &Value, card: &str) {
-    let form = [
-        ("email", "buyer@example.com"),
-        ("card_number", card),
-        ("card_expiry", "12 / 34"),
-        ("card_cvc", "123"),
-        ("name", "Ada Buyer"),
-        ("line1", "1 Main Street"),
-        ("city", "Berlin"),
-        ("postal_code", "10115"),
-        ("country", "DE"),
-    ];
-    let response = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-        .post(session["url"].as_str().expect("hosted url"))
-        .form(&form)
-        .send()
-        .await
-        .expect("pay");
-    assert!(response.status().is_success() || response.status().is_redirection());
-}
-
-/// Attaches the always-succeeding test card and makes it the customer's default.
-async fn give_default_card(emulator: &stripe_emulator::Running, customer: &str) {
-    let pm = stripe_post(
-        emulator,
-        "/v1/payment_methods/pm_card_visa/attach",
-        &[("customer", customer)],
-    )
-    .await;
-    stripe_post(
-        emulator,
-        &format!("/v1/customers/{customer}"),
-        &[(
-            "invoice_settings[default_payment_method]",
-            pm["id"].as_str().expect("pm"),
-        )],
-    )
-    .await;
-}
-
-/// Makes a card whose every charge fails the subscription's default, so its next renewal
-/// goes into dunning.
-async fn make_card_fail(emulator: &stripe_emulator::Running, customer: &str, sub_id: &str) {
-    let failing = stripe_post(
-        emulator,
-        "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
-        &[("customer", customer)],
-    )
-    .await;
-    stripe_post(
-        emulator,
-        &format!("/v1/subscriptions/{sub_id}"),
-        &[(
-            "default_payment_method",
-            failing["id"].as_str().expect("pm"),
-        )],
-    )
-    .await;
 }
 
 async fn advance_clock(emulator: &stripe_emulator::Running, clock: &str, seconds: i64) {

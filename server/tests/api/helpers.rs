@@ -1,12 +1,14 @@
-use app::model::{AppError, EmailAddress, Password};
+use app::model::{Access, AppError, EmailAddress, Password};
 use paydesk::config::Config;
 use paydesk::embedded_pg::{Durability, PgCluster};
 use paydesk::startup::{self, Application};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use sqlx::PgPool;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 pub const ADMIN_EMAIL: &str = "root@example.com";
 pub const PASSWORD: &str = "a-long-enough-password";
@@ -130,6 +132,16 @@ impl TestApp {
             pool: self.pool.clone(),
             client: client(cookies.clone()),
             cookies,
+        }
+    }
+
+    /// Another tab of the same browser: same cookies, so the same session.
+    pub fn same_browser(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            pool: self.pool.clone(),
+            client: self.client.clone(),
+            cookies: self.cookies.clone(),
         }
     }
 
@@ -327,4 +339,144 @@ pub async fn deliver_concurrently(
         });
     }
     tasks.join_all().await
+}
+
+/// Registers the test app's endpoint with the emulator and saves its secret, so every event
+/// flows in signed. (The console's button registers PAYDESK_PUBLIC_URL, which tests fake.)
+pub async fn register_webhook(app: &TestApp, emulator: &stripe_emulator::Running) {
+    let endpoint = stripe_post(
+        emulator,
+        "/v1/webhook_endpoints",
+        &[
+            ("url", &format!("{}/api/stripe/webhook", app.base)),
+            ("enabled_events[]", "*"),
+        ],
+    )
+    .await;
+    let mut form = crate::helpers::settings_form(&emulator.base_url, "");
+    form.push((
+        "form[test_webhook_secret]",
+        endpoint["secret"].as_str().expect("secret"),
+    ));
+    app.call::<Value>("settings/stripe/save", &form).await.ok();
+}
+
+/// Polls `check` until it holds, for up to 20 s.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Signs up a member on their own session; returns the session and the member's id.
+pub async fn sign_up_member(app: &TestApp, email: &str) -> (TestApp, String) {
+    let member = app.another_visitor();
+    member.sign_up("Mia Member", email, PASSWORD).await.ok();
+    let id: String = sqlx::query_scalar("SELECT id::text FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.pool)
+        .await
+        .expect("member id");
+    (member, id)
+}
+
+/// A product with one monthly price in the emulator, imported into Paydesk's catalog.
+pub async fn plan_in_catalog(
+    app: &TestApp,
+    emulator: &stripe_emulator::Running,
+    metadata: &[(&str, &str)],
+) -> String {
+    let mut form = vec![("name", "Pro")];
+    form.extend_from_slice(metadata);
+    let product = stripe_post(emulator, "/v1/products", &form).await;
+    let price = stripe_post(
+        emulator,
+        "/v1/prices",
+        &[
+            ("product", product["id"].as_str().expect("product id")),
+            ("currency", "eur"),
+            ("unit_amount", "1900"),
+            ("recurring[interval]", "month"),
+        ],
+    )
+    .await;
+    app.call::<Value>("catalog/import", &[]).await.ok();
+    price["id"].as_str().expect("price id").to_owned()
+}
+
+/// Completes a hosted Checkout as a buyer's browser would.
+pub async fn pay_checkout(session: &Value, card: &str) {
+    let form = [
+        ("email", "buyer@example.com"),
+        ("card_number", card),
+        ("card_expiry", "12 / 34"),
+        ("card_cvc", "123"),
+        ("name", "Ada Buyer"),
+        ("line1", "1 Main Street"),
+        ("city", "Berlin"),
+        ("postal_code", "10115"),
+        ("country", "DE"),
+    ];
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(session["url"].as_str().expect("hosted url"))
+        .form(&form)
+        .send()
+        .await
+        .expect("pay");
+    assert!(response.status().is_success() || response.status().is_redirection());
+}
+
+/// Attaches the always-succeeding test card and makes it the customer's default.
+pub async fn give_default_card(emulator: &stripe_emulator::Running, customer: &str) {
+    let pm = stripe_post(
+        emulator,
+        "/v1/payment_methods/pm_card_visa/attach",
+        &[("customer", customer)],
+    )
+    .await;
+    stripe_post(
+        emulator,
+        &format!("/v1/customers/{customer}"),
+        &[(
+            "invoice_settings[default_payment_method]",
+            pm["id"].as_str().expect("pm"),
+        )],
+    )
+    .await;
+}
+
+/// Makes a card whose every charge fails the subscription's default, so its next renewal
+/// goes into dunning.
+pub async fn make_card_fail(emulator: &stripe_emulator::Running, customer: &str, sub_id: &str) {
+    let failing = stripe_post(
+        emulator,
+        "/v1/payment_methods/pm_card_chargeCustomerFail/attach",
+        &[("customer", customer)],
+    )
+    .await;
+    stripe_post(
+        emulator,
+        &format!("/v1/subscriptions/{sub_id}"),
+        &[(
+            "default_payment_method",
+            failing["id"].as_str().expect("pm"),
+        )],
+    )
+    .await;
+}
+
+pub async fn member_access(member: &TestApp) -> Access {
+    let overview: Value = member.call("billing/overview", &[]).await.ok();
+    serde_json::from_value(overview["access"].clone()).expect("access")
 }

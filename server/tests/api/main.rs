@@ -4,6 +4,7 @@ mod accounts;
 mod catalog;
 mod events;
 mod helpers;
+mod member;
 mod pages;
 mod security;
 mod settings;

@@ -14,7 +14,13 @@ pub fn Address() -> impl IntoView {
     let add = ServerAction::<AddTaxId>::new();
     let remove = Action::new(|id: &String| remove_tax_id(id.clone()));
     let page = Resource::new(
-        move || (save.version().get(), add.version().get(), remove.version().get()),
+        move || {
+            (
+                save.version().get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
         |_| get_address(),
     );
     let save_error = Signal::derive(move || save.value().get().and_then(Result::err));

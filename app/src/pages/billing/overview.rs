@@ -79,9 +79,15 @@ pub fn Overview() -> impl IntoView {
 #[component]
 fn PaymentActionBanner(action: PaymentAction) -> impl IntoView {
     let (text, label) = if action.kind == "authenticate" {
-        ("Your bank asks you to confirm the last payment.", "Confirm payment")
+        (
+            "Your bank asks you to confirm the last payment.",
+            "Confirm payment",
+        )
     } else {
-        ("The last payment failed. Please update your card or pay the open invoice.", "Fix payment")
+        (
+            "The last payment failed. Please update your card or pay the open invoice.",
+            "Fix payment",
+        )
     };
     view! {
         <p class="banner warning" role="alert" data-testid="payment-action">

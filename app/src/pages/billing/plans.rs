@@ -13,7 +13,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 pub fn Plans() -> impl IntoView {
     let plans = Resource::new(|| (), |_| get_plans());
     let interval = RwSignal::new(PlanInterval::Month);
-    let canceled = move || use_query_map().with(|q| q.get("checkout").as_deref() == Some("canceled"));
+    let canceled =
+        move || use_query_map().with(|q| q.get("checkout").as_deref() == Some("canceled"));
     let buy = Action::new(|price_id: &String| start_checkout(price_id.clone()));
     follow_redirect(buy);
     view! {
@@ -68,8 +69,9 @@ fn Catalog(
     let preview = Action::new(move |price_id: &String| {
         preview_switch(sub_for_preview.clone(), price_id.clone())
     });
-    let (plans, others): (Vec<Offer>, Vec<Offer>) =
-        offers.into_iter().partition(|o| o.kind == ProductKind::Plan);
+    let (plans, others): (Vec<Offer>, Vec<Offer>) = offers
+        .into_iter()
+        .partition(|o| o.kind == ProductKind::Plan);
     let tax_note = StoredValue::new(tax_note);
     let current = StoredValue::new(current_price_id);
     let currency = StoredValue::new(currency);

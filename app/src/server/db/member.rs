@@ -189,7 +189,11 @@ pub async fn insert_checkout(
     .map(drop)
 }
 
-pub async fn close_checkout(db: &mut PgConnection, mode: &str, id: &str) -> Result<(), sqlx::Error> {
+pub async fn close_checkout(
+    db: &mut PgConnection,
+    mode: &str,
+    id: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE checkout_sessions SET closed_at = now() WHERE mode = $1 AND id = $2",
         mode,

@@ -38,7 +38,11 @@ impl MemberBilling<'_> {
             .set("expand[0]", "tax");
         let object = self
             .stripe
-            .post(&format!("/customers/{customer}"), &body, &fresh_key("address"))
+            .post(
+                &format!("/customers/{customer}"),
+                &body,
+                &fresh_key("address"),
+            )
             .await
             .map_err(payment_error)?;
         let page = self.address_page(&customer, &object).await?;
@@ -70,7 +74,11 @@ impl MemberBilling<'_> {
         }
         let form = Form::new().set("automatic_tax[enabled]", enable.to_string());
         self.stripe
-            .post(&format!("/subscriptions/{id}"), &form, &fresh_key("sub-tax"))
+            .post(
+                &format!("/subscriptions/{id}"),
+                &form,
+                &fresh_key("sub-tax"),
+            )
             .await
             .map_err(payment_error)?;
         tracing::info!(subscription = %id, enable, "automatic tax changed after address update");
@@ -162,7 +170,10 @@ fn validate(form: &AddressForm) -> Result<AddressForm, AppError> {
     let clean = |s: &str, max: usize, field: &str| -> Result<String, AppError> {
         let t = s.trim();
         if t.chars().count() > max {
-            return Err(AppError::validation(field, format!("At most {max} characters.")));
+            return Err(AppError::validation(
+                field,
+                format!("At most {max} characters."),
+            ));
         }
         Ok(t.to_owned())
     };
@@ -181,7 +192,10 @@ fn validate(form: &AddressForm) -> Result<AddressForm, AppError> {
         return Err(AppError::validation("city", "Enter your city."));
     }
     if address.postal_code.is_empty() {
-        return Err(AppError::validation("postal_code", "Enter your postal code."));
+        return Err(AppError::validation(
+            "postal_code",
+            "Enter your postal code.",
+        ));
     }
     if address.country.len() != 2 || !address.country.chars().all(|c| c.is_ascii_alphabetic()) {
         return Err(AppError::validation("country", "Choose your country."));

@@ -34,8 +34,8 @@ impl MemberBilling<'_> {
                 id,
             )
             .await
-                .or_internal("read stored subscription")?
-                .and_then(|o| text(&o.object["items"]["data"][0]["price"]["id"])),
+            .or_internal("read stored subscription")?
+            .and_then(|o| text(&o.object["items"]["data"][0]["price"]["id"])),
             None => None,
         };
         let currency = match &current_price_id {
@@ -51,7 +51,10 @@ impl MemberBilling<'_> {
             let price = OfferPrice {
                 price_id: row.stripe_price_id.clone(),
                 amount: money(&row)?,
-                interval: row.recurring_interval.as_deref().and_then(PlanInterval::parse),
+                interval: row
+                    .recurring_interval
+                    .as_deref()
+                    .and_then(PlanInterval::parse),
             };
             if let Some((_, offer)) = offers.iter_mut().find(|(id, _)| *id == row.product_id) {
                 offer.prices.push(price);
@@ -108,7 +111,10 @@ impl MemberBilling<'_> {
             .await
             .or_internal("read offer")?
             .ok_or_else(|| {
-                AppError::validation("price_id", "That price is not on sale. Please pick another.")
+                AppError::validation(
+                    "price_id",
+                    "That price is not on sale. Please pick another.",
+                )
             })?;
         let kind = kind(&offer)?;
         let recurring = offer.recurring_interval.is_some();
@@ -177,7 +183,10 @@ impl MemberBilling<'_> {
             .set("line_items[0][price]", price_id)
             .set("line_items[0][quantity]", "1")
             .set(format!("metadata[{PRICE_METADATA_KEY}]"), price_id)
-            .set(format!("metadata[{USER_METADATA_KEY}]"), self.member.id.to_string())
+            .set(
+                format!("metadata[{USER_METADATA_KEY}]"),
+                self.member.id.to_string(),
+            )
             .set("allow_promotion_codes", "true")
             .set(
                 "success_url",

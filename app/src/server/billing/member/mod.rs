@@ -72,7 +72,10 @@ impl<'a> MemberBilling<'a> {
         let form = Form::new()
             .set("email", self.member.email.as_str())
             .set("name", self.member.name.as_str())
-            .set(format!("metadata[{USER_METADATA_KEY}]"), self.member.id.to_string());
+            .set(
+                format!("metadata[{USER_METADATA_KEY}]"),
+                self.member.id.to_string(),
+            );
         let key = format!("paydesk-customer-{}-{}", self.mode, self.member.id);
         let customer = self
             .stripe

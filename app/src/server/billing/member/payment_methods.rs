@@ -54,7 +54,9 @@ impl MemberBilling<'_> {
             .get_object(&format!("/customers/{customer}"))
             .await
             .map_err(payment_error)?;
-        Ok(text(&customer["invoice_settings"]["default_payment_method"]))
+        Ok(text(
+            &customer["invoice_settings"]["default_payment_method"],
+        ))
     }
 
     /// Makes a card the default for the customer and for the member's subscription, so the
@@ -63,7 +65,11 @@ impl MemberBilling<'_> {
         let customer = self.own_card(id).await?;
         let form = Form::new().set("invoice_settings[default_payment_method]", id);
         self.stripe
-            .post(&format!("/customers/{customer}"), &form, &fresh_key("default-card"))
+            .post(
+                &format!("/customers/{customer}"),
+                &form,
+                &fresh_key("default-card"),
+            )
             .await
             .map_err(payment_error)?;
         if let Some((sub, _)) =
@@ -73,7 +79,11 @@ impl MemberBilling<'_> {
         {
             let form = Form::new().set("default_payment_method", id);
             self.stripe
-                .post(&format!("/subscriptions/{sub}"), &form, &fresh_key("sub-card"))
+                .post(
+                    &format!("/subscriptions/{sub}"),
+                    &form,
+                    &fresh_key("sub-card"),
+                )
                 .await
                 .map_err(payment_error)?;
         }

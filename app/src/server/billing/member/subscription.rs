@@ -26,7 +26,11 @@ impl MemberBilling<'_> {
             .or_internal("read member subscription")?
         {
             None => None,
-            Some((id, _)) => match self.stripe.get_object(&format!("/subscriptions/{id}")).await {
+            Some((id, _)) => match self
+                .stripe
+                .get_object(&format!("/subscriptions/{id}"))
+                .await
+            {
                 Ok(sub) => Some(self.describe(&sub, true).await?),
                 Err(failure) => {
                     tracing::warn!(subscription = %id, "reading from Stripe failed: {failure}");
@@ -136,13 +140,20 @@ impl MemberBilling<'_> {
     }
 
     /// What switching to `price_id` would charge, from Stripe's invoice preview.
-    pub async fn preview_switch(&self, id: &str, price_id: &str) -> Result<ChangePreview, AppError> {
+    pub async fn preview_switch(
+        &self,
+        id: &str,
+        price_id: &str,
+    ) -> Result<ChangePreview, AppError> {
         let (sub, item) = self.switchable(id, price_id).await?;
         let form = Form::new()
             .set("subscription", id)
             .set("subscription_details[items][0][id]", item)
             .set("subscription_details[items][0][price]", price_id)
-            .set("subscription_details[proration_behavior]", "create_prorations");
+            .set(
+                "subscription_details[proration_behavior]",
+                "create_prorations",
+            );
         let preview = self
             .stripe
             .post("/invoices/create_preview", &form, &fresh_key("preview"))
@@ -216,12 +227,18 @@ impl MemberBilling<'_> {
             .or_internal("read offer")?
             .filter(|o| o.kind == "plan" && o.recurring_interval.is_some())
             .ok_or_else(|| {
-                AppError::validation("price_id", "That plan is not on offer. Please pick another.")
+                AppError::validation(
+                    "price_id",
+                    "That plan is not on offer. Please pick another.",
+                )
             })?;
         let sub = self.own_subscription(id).await?;
         let item = &sub["items"]["data"][0];
         if item["price"]["id"].as_str() == Some(price_id) {
-            return Err(AppError::validation("price_id", "You are already on this plan."));
+            return Err(AppError::validation(
+                "price_id",
+                "You are already on this plan.",
+            ));
         }
         if item["price"]["currency"].as_str() != Some(offer.currency.as_str()) {
             return Err(AppError::validation(
@@ -252,7 +269,10 @@ fn price_money(price: &Value) -> Result<Money, AppError> {
     let currency = Currency::parse(price["currency"].as_str().unwrap_or("usd"))
         .map_err(|e| anyhow::anyhow!(e))
         .or_internal("read price currency")?;
-    Ok(Money::new(price["unit_amount"].as_i64().unwrap_or(0), currency))
+    Ok(Money::new(
+        price["unit_amount"].as_i64().unwrap_or(0),
+        currency,
+    ))
 }
 
 pub(super) fn time(value: &Value) -> Option<DateTime<Utc>> {
