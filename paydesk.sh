@@ -5,6 +5,8 @@
 #                        Rust unit and integration tests, Playwright end to end (Paydesk and the
 #                        stripe-emulator's hosted Checkout), the emulator's webhook signatures
 #                        verified by Stripe's Python library
+#   ./paydesk.sh e2e [ARGS]   only the browser tests (builds the site first); ARGS go to
+#                        Playwright, e.g. `./paydesk.sh e2e member_billing`
 #   ./paydesk.sh sqlx-prepare   refresh .sqlx/ (compile-time query data) after changing SQL
 set -euo pipefail
 
@@ -123,6 +125,7 @@ check_webhook_signatures() {
 
 run_e2e() {
   local dir port pid eport epid status=0
+  # Arguments go to Playwright, e.g. a spec file name or `-g "title"`.
   dir="$(mktemp -d /tmp/paydesk-e2e.XXXXXX)"
   chmod 755 "$dir"   # as root the cluster runs as `postgres`, which must reach it
   # Built by `cargo test` above (the emulator has integration tests, so cargo builds its binary).
@@ -142,7 +145,7 @@ run_e2e() {
     wait_up "http://127.0.0.1:$port/healthz" "$pid"; then
     # PAYDESK_DEMO_DIR: the demo keeps its built-in emulator's key and URL there.
     (cd end2end && PAYDESK_URL="http://127.0.0.1:$port" PAYDESK_DEMO_DIR="$dir" \
-      EMULATOR_URL="http://127.0.0.1:$eport" EMULATOR_KEY="$EMULATOR_KEY" npx playwright test) ||
+      EMULATOR_URL="http://127.0.0.1:$eport" EMULATOR_KEY="$EMULATOR_KEY" npx playwright test "$@") ||
       status=$?
     check_webhook_signatures "http://127.0.0.1:$eport" || status=$?
   else
@@ -208,6 +211,7 @@ sqlx_prepare() {
 case "${1:-}" in
   demo) shift; demo "$@" ;;
   test) test_all ;;
+  e2e) shift; install_tools yes; build_site; run_e2e "$@" ;;
   sqlx-prepare) sqlx_prepare ;;
-  *) echo "usage: $0 demo | test | sqlx-prepare" >&2; exit 2 ;;
+  *) echo "usage: $0 demo | test | e2e | sqlx-prepare" >&2; exit 2 ;;
 esac

@@ -7,8 +7,9 @@ use crate::startup::{self, Application};
 use anyhow::{Context, Result};
 use app::model::{EmailAddress, Password, ProductKind, SignUp};
 use app::server::accounts;
-use app::server::db::catalog::{insert_product_if_absent, NewPrice};
+use app::server::db::catalog::{insert_product_if_absent, NewPrice, SeedProduct};
 use secrecy::ExposeSecret;
+use serde_json::json;
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -99,30 +100,57 @@ pub async fn seed(pool: &PgPool) -> Result<()> {
             Err(e) => return Err(anyhow::Error::msg(e)),
         }
     }
-    let plans = [
-        (
-            "Starter",
-            "For individuals getting started.",
-            [("usd", 900, "month"), ("usd", 9000, "year")],
-        ),
-        (
-            "Pro",
-            "For growing teams.",
-            [("usd", 2900, "month"), ("usd", 29000, "year")],
-        ),
+    let price = |currency, unit_amount, interval| NewPrice {
+        currency,
+        unit_amount,
+        interval,
+    };
+    let products = [
+        SeedProduct {
+            mode: "test",
+            kind: ProductKind::Plan,
+            name: "Starter",
+            description: "For individuals getting started.",
+            metadata: json!({}),
+            prices: vec![
+                price("usd", 900, Some("month")),
+                price("usd", 9000, Some("year")),
+            ],
+        },
+        SeedProduct {
+            mode: "test",
+            kind: ProductKind::Plan,
+            name: "Pro",
+            description: "For growing teams. Starts with a 14-day free trial.",
+            metadata: json!({ "trial_period_days": "14" }),
+            prices: vec![
+                price("usd", 2900, Some("month")),
+                price("usd", 29000, Some("year")),
+            ],
+        },
+        // Seed 002's top-up: paid-until time for an account type, bought once.
+        SeedProduct {
+            mode: "test",
+            kind: ProductKind::TopUp,
+            name: "Pro for 3 months",
+            description: "Three months of Pro, paid once, no renewal.",
+            metadata: json!({ "accountType": "Pro", "interval": "3" }),
+            prices: vec![price("usd", 7500, None)],
+        },
+        // Seed 001's event ticket, with a limited number of seats.
+        SeedProduct {
+            mode: "test",
+            kind: ProductKind::OneTime,
+            name: "Launch meetup ticket",
+            description: "One seat at the Paydesk launch meetup.",
+            metadata: json!({ "capacity": "100" }),
+            prices: vec![price("usd", 2500, None)],
+        },
     ];
-    for (name, description, prices) in plans {
-        let prices: Vec<NewPrice> = prices
-            .iter()
-            .map(|(currency, unit_amount, interval)| NewPrice {
-                currency,
-                unit_amount: *unit_amount,
-                interval: Some(interval),
-            })
-            .collect();
-        insert_product_if_absent(pool, "test", ProductKind::Plan, name, description, &prices)
+    for product in &products {
+        insert_product_if_absent(pool, product)
             .await
-            .context("seed demo plans")?;
+            .with_context(|| format!("seed demo product {}", product.name))?;
     }
     Ok(())
 }

@@ -351,6 +351,12 @@ async fn an_unrecognised_address_is_flagged_and_a_valid_one_verified() {
     let bad: AddressPage = member.call("billing/address/save", &form("1")).await.ok();
     assert_eq!(bad.location, TaxLocation::NotRecognised);
     assert!(!bad.consequence.is_empty());
+    let reread: AddressPage = member.call("billing/address", &[]).await.ok();
+    assert_eq!(
+        reread.location,
+        TaxLocation::NotRecognised,
+        "read back from Stripe"
+    );
     let good: AddressPage = member
         .call("billing/address/save", &form("10115"))
         .await

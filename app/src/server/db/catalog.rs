@@ -63,15 +63,30 @@ pub struct NewPrice<'a> {
     pub interval: Option<&'a str>,
 }
 
+/// A product to seed, with its Stripe metadata (top-ups: `accountType`, `interval`; tickets:
+/// `capacity`) and prices.
+pub struct SeedProduct<'a> {
+    pub mode: &'a str,
+    pub kind: ProductKind,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub metadata: serde_json::Value,
+    pub prices: Vec<NewPrice<'a>>,
+}
+
 /// Inserts a product with its prices in one transaction, unless a product of that name exists.
 pub async fn insert_product_if_absent(
     pool: &PgPool,
-    mode: &str,
-    kind: ProductKind,
-    name: &str,
-    description: &str,
-    prices: &[NewPrice<'_>],
+    product: &SeedProduct<'_>,
 ) -> Result<bool, sqlx::Error> {
+    let SeedProduct {
+        mode,
+        kind,
+        name,
+        description,
+        metadata,
+        prices,
+    } = product;
     let mut tx = pool.begin().await?;
     let exists = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM products WHERE mode = $1 AND name = $2) AS "exists!""#,
@@ -84,15 +99,17 @@ pub async fn insert_product_if_absent(
         return Ok(false);
     }
     let product_id = sqlx::query_scalar!(
-        "INSERT INTO products (mode, kind, name, description) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO products (mode, kind, name, description, metadata)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
         mode,
         kind.as_str(),
         name,
-        description
+        description,
+        metadata
     )
     .fetch_one(&mut *tx)
     .await?;
-    for price in prices {
+    for price in prices.iter() {
         sqlx::query!(
             "INSERT INTO prices (product_id, mode, currency, unit_amount, recurring_interval)
              VALUES ($1, $2, $3, $4, $5)",

@@ -192,6 +192,9 @@ impl StripeApi {
         use stripe_client_core::{RequestBuilder, StripeMethod};
         let mut request = RequestBuilder::new(StripeMethod::Get, path);
         if !query.is_empty() {
+            // A map, not the slice: serde_qs writes a slice of pairs as an indexed list
+            // (`0[0]=expand[0]&0[1]=tax`), which Stripe would ignore.
+            let query: std::collections::BTreeMap<&str, &str> = query.iter().copied().collect();
             request = request.query(&query);
         }
         let value: miniserde::json::Value = request

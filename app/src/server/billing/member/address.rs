@@ -126,12 +126,12 @@ impl MemberBilling<'_> {
             postal_code: field("postal_code"),
             country: field("country"),
         };
-        let location = if address.country.is_empty() {
-            TaxLocation::Missing
-        } else if object["tax"]["automatic_tax"] == "unrecognized_location" {
-            TaxLocation::NotRecognised
-        } else {
-            TaxLocation::Verified
+        // Anything but a clear yes (`supported`, or `not_collecting` where no tax is due)
+        // counts as not recognised: Paydesk never assumes an address it was not told about.
+        let location = match object["tax"]["automatic_tax"].as_str() {
+            _ if address.country.is_empty() => TaxLocation::Missing,
+            Some("supported" | "not_collecting") => TaxLocation::Verified,
+            _ => TaxLocation::NotRecognised,
         };
         let consequence = match (location, self.settings.tax_behavior) {
             (TaxLocation::Verified, _) => String::new(),
