@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // a test's panic is its failure report
 //! Member billing through the server functions: Checkout, the subscription's actions, cards,
 //! address and Tax IDs, each against the emulator over HTTP and a real Postgres.
 
