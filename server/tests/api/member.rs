@@ -419,3 +419,111 @@ async fn plans_list_what_is_on_sale_and_the_portal_returns_to_the_overview() {
         .unwrap();
     assert!(page.contains("https://billing.example.com/billing"));
 }
+
+#[tokio::test]
+async fn stripe_writes_are_retried_through_transient_failures_but_not_forever() {
+    use stripe_emulator::Fault;
+    let shop = shop().await;
+    let (member, _) = sign_up_member(&shop.app, "flaky@example.com").await;
+    // Two 500s then success: the customer is created once, under one idempotency key.
+    shop.emulator
+        .emulator
+        .inject_faults([Fault::ServerError, Fault::RateLimit]);
+    let portal: Redirect = member.call("billing/portal", &[]).await.ok();
+    assert!(portal.url.contains("/p/session/") || portal.url.starts_with("http"));
+    let customers = stripe_get(&shop.emulator, "/v1/customers?email=flaky@example.com").await;
+    assert_eq!(customers["data"].as_array().unwrap().len(), 1);
+
+    // Three in a row exhaust the attempts: the member gets a clear error, nothing is created.
+    let (other, _) = sign_up_member(&shop.app, "unlucky@example.com").await;
+    shop.emulator
+        .emulator
+        .inject_faults([Fault::ServerError; 3]);
+    let answer = other.call::<Redirect>("billing/portal", &[]).await;
+    assert!(matches!(answer.err(), AppError::Payment(_)));
+    let none = stripe_get(&shop.emulator, "/v1/customers?email=unlucky@example.com").await;
+    assert!(none["data"].as_array().unwrap().is_empty());
+}
+
+/// A one-time product in the catalog, imported from the emulator with `metadata`.
+async fn one_off(shop: &Shop, name: &str, metadata: &[(&str, &str)]) -> String {
+    let mut form = vec![("name", name)];
+    form.extend_from_slice(metadata);
+    let product = stripe_post(&shop.emulator, "/v1/products", &form).await;
+    let price = stripe_post(
+        &shop.emulator,
+        "/v1/prices",
+        &[
+            ("product", product["id"].as_str().unwrap()),
+            ("currency", "eur"),
+            ("unit_amount", "2500"),
+        ],
+    )
+    .await;
+    shop.app.call::<Value>("catalog/import", &[]).await.ok();
+    price["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_top_up_extends_paid_until_by_its_months() {
+    let shop = shop().await;
+    let top_up = one_off(
+        &shop,
+        "Pro for 3 months",
+        &[
+            ("metadata[accountType]", "Pro"),
+            ("metadata[interval]", "3"),
+        ],
+    )
+    .await;
+    let (member, _) = sign_up_member(&shop.app, "topup@example.com").await;
+    let plans: PlansPage = member.call("billing/plans", &[]).await.ok();
+    let offer = plans
+        .offers
+        .iter()
+        .find(|o| o.name == "Pro for 3 months")
+        .expect("on offer");
+    assert_eq!(offer.grants.as_deref(), Some("Pro for 3 months"));
+    let session = checkout(&member, &top_up).await;
+    let stored = stripe_get(
+        &shop.emulator,
+        &format!("/v1/checkout/sessions/{}", session["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(stored["mode"], "payment");
+    pay_checkout(&session, "4242424242424242").await;
+    eventually("the top-up to grant access", || async {
+        member_access(&member).await.status == AccessStatus::TopUp
+    })
+    .await;
+    let until = member_access(&member).await.until.expect("paid until");
+    let days = (until - chrono::Utc::now()).num_days();
+    assert!((88..=92).contains(&days), "{days} days");
+}
+
+#[tokio::test]
+async fn a_sold_out_ticket_cannot_be_bought() {
+    let shop = shop().await;
+    let ticket = one_off(&shop, "Meetup ticket", &[("metadata[capacity]", "1")]).await;
+    let (first, _) = sign_up_member(&shop.app, "first@example.com").await;
+    let session = checkout(&first, &ticket).await;
+    // The open session holds the last seat: nobody else may start paying for it.
+    let (second, _) = sign_up_member(&shop.app, "second@example.com").await;
+    let held = second
+        .call::<Redirect>("billing/checkout", &[("price_id", &ticket)])
+        .await;
+    assert_eq!(held.status, StatusCode::CONFLICT);
+    pay_checkout(&session, "4242424242424242").await;
+    eventually("the purchase to be recorded", || async {
+        let plans: PlansPage = second.call("billing/plans", &[]).await.ok();
+        plans
+            .offers
+            .iter()
+            .any(|o| o.name == "Meetup ticket" && o.sold_out())
+    })
+    .await;
+    let sold_out = second
+        .call::<Redirect>("billing/checkout", &[("price_id", &ticket)])
+        .await;
+    assert!(matches!(sold_out.err(), AppError::Conflict(m) if m.contains("sold out")));
+}

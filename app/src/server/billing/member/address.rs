@@ -230,7 +230,10 @@ mod tests {
         let mut f = form();
         f.city = "  ".into();
         assert_eq!(
-            validate(&f).expect_err("no city").field_message("city").as_deref(),
+            validate(&f)
+                .expect_err("no city")
+                .field_message("city")
+                .as_deref(),
             Some("Enter your city.")
         );
         let mut f = form();
