@@ -253,6 +253,16 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str, p: &Params) -> ApiResult<Value> {
     let customer = require(&ctx.state.subscriptions, "subscription", id, "id")?["customer"]
         .as_str()
         .map(str::to_owned);
+    let automatic_tax = match p.get("automatic_tax").and_then(|a| a.str("enabled")) {
+        Some(raw) => crate::params::parse_bool(Some(raw), "automatic_tax[enabled]")?,
+        None => None,
+    };
+    if automatic_tax == Some(true) && !ctx.state.tax_enabled {
+        return Err(ApiError::invalid_request(
+            "Stripe Tax has not been activated on your account. Please visit https://stripe.com/docs/tax/set-up to get started.",
+            Some("automatic_tax[enabled]"),
+        ));
+    }
     let now = ctx.state.now_for_customer(customer.as_deref());
     let sub = require_mut(&mut ctx.state.subscriptions, "subscription", id, "id")?;
     if sub["status"] == "canceled" {
@@ -272,6 +282,14 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str, p: &Params) -> ApiResult<Value> {
         };
         sub["canceled_at"] = if at_period_end {
             json!(now.min(end))
+        } else {
+            Value::Null
+        };
+    }
+    if let Some(enabled) = automatic_tax {
+        sub["automatic_tax"]["enabled"] = json!(enabled);
+        sub["automatic_tax"]["liability"] = if enabled {
+            json!({ "type": "self" })
         } else {
             Value::Null
         };

@@ -527,3 +527,77 @@ async fn a_sold_out_ticket_cannot_be_bought() {
         .await;
     assert!(matches!(sold_out.err(), AppError::Conflict(m) if m.contains("sold out")));
 }
+
+/// Switches Stripe Tax on, in the emulator and in Paydesk's settings, with `behaviour`.
+async fn with_automatic_tax(shop: &Shop, behaviour: &'static str) {
+    shop.emulator.emulator.set_tax_enabled(true);
+    let mut form = crate::helpers::settings_form(&shop.emulator.base_url, "");
+    for field in form.iter_mut() {
+        match field.0 {
+            "form[automatic_tax]" => field.1 = "true",
+            "form[tax_behavior]" => field.1 = behaviour,
+            _ => {}
+        }
+    }
+    shop.app
+        .call::<Value>("settings/stripe/save", &form)
+        .await
+        .ok();
+}
+
+async fn save_postal_code(member: &TestApp, postal_code: &'static str) -> AddressPage {
+    member
+        .call(
+            "billing/address/save",
+            &[
+                ("form[line1]", "1 Unter den Linden"),
+                ("form[city]", "Berlin"),
+                ("form[postal_code]", postal_code),
+                ("form[country]", "DE"),
+            ],
+        )
+        .await
+        .ok()
+}
+
+async fn automatic_tax_of(shop: &Shop, sub: &str) -> Value {
+    stripe_get(&shop.emulator, &format!("/v1/subscriptions/{sub}")).await["automatic_tax"]
+        ["enabled"]
+        .clone()
+}
+
+#[tokio::test]
+async fn with_bypass_an_unrecognised_address_turns_automatic_tax_off_until_it_is_fixed() {
+    let shop = shop().await;
+    with_automatic_tax(&shop, "bypass").await;
+    let (member, sub) = subscribed_member(&shop, "bypass@example.com").await;
+    assert_eq!(automatic_tax_of(&shop, &sub.id).await, true);
+
+    let page = save_postal_code(&member, "1").await;
+    assert_eq!(page.location, TaxLocation::NotRecognised);
+    assert!(page.consequence.contains("no tax is added"));
+    assert_eq!(
+        automatic_tax_of(&shop, &sub.id).await,
+        false,
+        "renewals go on untaxed"
+    );
+
+    let page = save_postal_code(&member, "10115").await;
+    assert_eq!(page.location, TaxLocation::Verified);
+    assert_eq!(
+        automatic_tax_of(&shop, &sub.id).await,
+        true,
+        "tax is back on"
+    );
+}
+
+#[tokio::test]
+async fn with_require_billing_address_tax_stays_on_and_the_member_is_told_renewals_wait() {
+    let shop = shop().await;
+    with_automatic_tax(&shop, "require_billing_address").await;
+    let (member, sub) = subscribed_member(&shop, "require@example.com").await;
+    let page = save_postal_code(&member, "1").await;
+    assert_eq!(page.location, TaxLocation::NotRecognised);
+    assert!(page.consequence.contains("Renewals wait"));
+    assert_eq!(automatic_tax_of(&shop, &sub.id).await, true);
+}
