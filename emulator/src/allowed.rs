@@ -290,6 +290,15 @@ fn endpoint(path: &[&str]) -> Option<&'static [&'static str]> {
         ["payment_intents", _, "confirm"] => CONFIRM,
         ["payment_intents", _, "cancel"] => &["cancellation_reason"],
         ["refunds"] => REFUND,
+        ["invoices", _, "finalize"] => &["auto_advance"],
+        ["invoices", _, "pay"] => &[
+            "forgive",
+            "mandate",
+            "off_session",
+            "paid_out_of_band",
+            "payment_method",
+            "source",
+        ],
         ["invoices", "create_preview"] => &[
             "automatic_tax",
             "currency",

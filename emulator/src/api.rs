@@ -212,6 +212,8 @@ fn route(ctx: &mut Ctx<'_>, method: &Method, path: &[&str], p: &Params) -> ApiRe
         ["invoices"] if get => invoices::list(ctx, p),
         ["invoices", "create_preview"] if post => invoices::create_preview(ctx, p),
         ["invoices", id] if get => invoices::retrieve(ctx, id),
+        ["invoices", id, "finalize"] if post => invoices::finalize(ctx, id),
+        ["invoices", id, "pay"] if post => invoices::pay(ctx, id, p),
         ["payment_intents"] if get => payments::list_intents(ctx, p),
         ["payment_intents"] if post => payments::create(ctx, p),
         ["payment_intents", id] if get => payments::retrieve_intent(ctx, id),

@@ -271,3 +271,65 @@ async fn trial_from_checkout_warns_then_charges_when_it_ends() {
     assert_eq!(charged["amount_paid"], 1000);
     assert_eq!(charged["period_start"], trial_end);
 }
+
+#[tokio::test]
+async fn a_renewal_with_automatic_tax_waits_in_draft_until_the_address_is_located() {
+    let emu = spawn_emulator().await;
+    emu.control("/tax", json!({ "enabled": true })).await;
+    let clock = emu.test_clock().await;
+    let customer = emu.customer_on_clock(&clock, "held@example.com").await;
+    let price = emu.monthly_price(1000, "eur").await;
+    let session = emu
+        .subscription_session(
+            &price,
+            &[("customer", &customer), ("automatic_tax[enabled]", "true")],
+        )
+        .await;
+    emu.pay_hosted(&session, "4242424242424242", &[]).await;
+    let sub = emu
+        .ok_get(&format!("/v1/subscriptions?customer={customer}"))
+        .await["data"][0]
+        .clone();
+    let sub_id = sub["id"].as_str().unwrap();
+    let address = |postal: &'static str| {
+        [
+            ("address[line1]", "1 Unter den Linden"),
+            ("address[city]", "Berlin"),
+            ("address[postal_code]", postal),
+            ("address[country]", "DE"),
+        ]
+    };
+    emu.ok_post(&format!("/v1/customers/{customer}"), &address("1"))
+        .await;
+    advance(&emu, &clock, 32 * DAY).await;
+
+    let renewed = emu.ok_get(&format!("/v1/subscriptions/{sub_id}")).await;
+    assert_eq!(
+        renewed["status"], "active",
+        "a held renewal is not a failed payment"
+    );
+    let held = emu.invoice(&renewed["latest_invoice"]).await;
+    assert_eq!(held["status"], "draft");
+    assert_eq!(held["automatic_tax"]["status"], "requires_location_inputs");
+    let invoice_id = held["id"].as_str().unwrap();
+    let (status, body) = emu
+        .post(&format!("/v1/invoices/{invoice_id}/finalize"), &[])
+        .await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "customer_tax_location_invalid");
+
+    emu.ok_post(&format!("/v1/customers/{customer}"), &address("10115"))
+        .await;
+    let finalized = emu
+        .ok_post(&format!("/v1/invoices/{invoice_id}/finalize"), &[])
+        .await;
+    assert_eq!(finalized["status"], "open");
+    assert_eq!(
+        finalized["total"], 1190,
+        "German VAT once the address is located"
+    );
+    let paid = emu
+        .ok_post(&format!("/v1/invoices/{invoice_id}/pay"), &[])
+        .await;
+    assert_eq!(paid["status"], "paid");
+}

@@ -327,6 +327,90 @@ fn invoice_line(
     })
 }
 
+/// Stripe Tax cannot locate the customer, so the renewal's invoice cannot be finalized: it
+/// stays a draft (emitting `invoice.finalization_failed`) until the address is fixed and the
+/// invoice finalized through the API.
+pub fn hold_for_location(state: &mut State, spec: &InvoiceSpec<'_>, sub_id: &str, base_url: &str) {
+    let invoice_id = create_invoice(state, spec, base_url);
+    if let Some(sub) = state.subscriptions.get_mut(sub_id) {
+        sub["latest_invoice"] = json!(invoice_id);
+    }
+    let Some(invoice) = state.invoices.get_mut(&invoice_id) else {
+        return;
+    };
+    invoice["automatic_tax"]["status"] = json!("requires_location_inputs");
+    invoice["last_finalization_error"] = json!({
+        "code": LOCATION_INVALID,
+        "message": "The customer's location isn't recognized. Update the customer's address to finalize this invoice.",
+        "type": "invalid_request_error",
+    });
+    let held = invoice.clone();
+    emit(state, "invoice.finalization_failed", &held, None);
+}
+
+/// The error code of an invoice that waits for a taxable customer location.
+pub const LOCATION_INVALID: &str = "customer_tax_location_invalid";
+
+/// Recomputes a draft's amounts (its tax may have changed since it was drafted) and keeps
+/// everything else, ready to be finalized.
+pub fn recompute_draft(state: &mut State, invoice_id: &str, base_url: &str) {
+    let Some(draft) = state.invoices.get(invoice_id).cloned() else {
+        return;
+    };
+    let customer = draft["customer"].as_str().unwrap_or_default().to_owned();
+    let subscription = draft["parent"]["subscription_details"]["subscription"]
+        .as_str()
+        .map(str::to_owned);
+    let lines: Vec<LineSpec> = draft["lines"]["data"]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|l| {
+                    let price_id = l["pricing"]["price_details"]["price"]
+                        .as_str()
+                        .unwrap_or_default();
+                    let item = &l["parent"]["subscription_item_details"];
+                    LineSpec {
+                        price: state.prices.get(price_id).cloned().unwrap_or(Value::Null),
+                        quantity: l["quantity"].as_i64().unwrap_or(1),
+                        amount: l["amount"].as_i64().unwrap_or(0),
+                        subscription_item: item["subscription_item"].as_str().map(str::to_owned),
+                        period: (
+                            l["period"]["start"].as_i64().unwrap_or(0),
+                            l["period"]["end"].as_i64().unwrap_or(0),
+                        ),
+                        proration: item["proration"] == true,
+                        description: l["description"].as_str().map(str::to_owned),
+                        tax_rates: Vec::new(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let automatic_tax = draft["automatic_tax"]["enabled"] == true;
+    let rate = super::amounts::tax_rate_for_customer(state, Some(&customer), automatic_tax);
+    let amounts = amounts_for(&lines, rate, None);
+    let spec = InvoiceSpec {
+        customer: &customer,
+        subscription: subscription.as_deref(),
+        billing_reason: draft["billing_reason"].as_str().unwrap_or("manual"),
+        period: (
+            draft["period_start"].as_i64().unwrap_or(0),
+            draft["period_end"].as_i64().unwrap_or(0),
+        ),
+        lines,
+        amounts,
+        automatic_tax,
+        metadata: draft["metadata"].clone(),
+        discount: None,
+        default_tax_rates: draft["default_tax_rates"].clone(),
+    };
+    let mut rebuilt = build_invoice(state, &spec, invoice_id, base_url);
+    rebuilt["created"] = draft["created"].clone();
+    state.invoices.insert(rebuilt);
+}
+
 /// Draft -> open, with a number; emits `invoice.finalized`.
 pub fn finalize_invoice(state: &mut State, invoice_id: &str) {
     let Some(customer_id) = state

@@ -13,7 +13,10 @@ mod subscriptions;
 
 pub use amounts::{compute_taxed, tax_rate_for_customer, Amounts};
 pub use changes::{change_item, IfIncomplete, ItemChange, Proration};
-pub use invoices::{create_invoice, finalize_invoice, InvoiceSpec, LineSpec};
+pub use invoices::{
+    create_invoice, finalize_invoice, pay_invoice, recompute_draft, InvoiceSpec, LineSpec,
+    LOCATION_INVALID,
+};
 pub use preview::preview_change;
 pub use renewals::run_due_renewals;
 pub use subscriptions::{

@@ -91,8 +91,13 @@ fn renew(state: &mut State, sub_id: &str, sub: &Value, base_url: &str) -> bool {
     if let Some(after) = state.subscriptions.get(sub_id).cloned() {
         emit_updated(state, "customer.subscription.updated", sub, &after);
     }
+    // A renewal held for the customer's address is not a failed payment: Stripe leaves the
+    // subscription as it was while the invoice waits in draft.
+    let held = super::subscriptions::renewal_held(state, sub_id);
     match (sub["status"].as_str(), paid) {
-        (Some("active" | "trialing"), false) => set_subscription_status(state, sub_id, "past_due"),
+        (Some("active" | "trialing"), false) if !held => {
+            set_subscription_status(state, sub_id, "past_due")
+        }
         (Some("trialing"), true) => set_subscription_status(state, sub_id, "active"),
         _ => {}
     }

@@ -259,6 +259,15 @@ pub fn invoice_subscription_with(
         discount: discount.as_ref().map(|(id, _)| id.clone()),
         default_tax_rates: sub["default_tax_rates"].clone(),
     };
+    if billing_reason == "subscription_cycle"
+        && automatic_tax
+        && state.tax_enabled
+        && rate.is_none()
+        && !customer_located(state, &customer_id)
+    {
+        super::invoices::hold_for_location(state, &spec, sub_id, base_url);
+        return false;
+    }
     let invoice_id = issue_subscription_invoice(state, &spec, sub_id, base_url);
     if let Some((discount_id, coupon)) = &discount {
         super::discounts::spend_if_once(state, sub_id, discount_id, coupon);
@@ -281,6 +290,23 @@ pub fn invoice_subscription_with(
             })
         });
     pay_invoice(state, &invoice_id, payment_method.as_deref(), true)
+}
+
+fn customer_located(state: &State, customer: &str) -> bool {
+    state
+        .customers
+        .get(customer)
+        .is_some_and(|c| crate::tax::location_supported(&c["address"]))
+}
+
+/// Whether the subscription's latest invoice is a draft held for the customer's location.
+pub fn renewal_held(state: &State, sub_id: &str) -> bool {
+    state
+        .subscriptions
+        .get(sub_id)
+        .and_then(|s| s["latest_invoice"].as_str())
+        .and_then(|id| state.invoices.get(id))
+        .is_some_and(|i| i["status"] == "draft")
 }
 
 /// Creates and finalizes an invoice for `sub_id` and makes it the subscription's latest, as
