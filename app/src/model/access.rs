@@ -19,7 +19,8 @@ pub enum AccessStatus {
 /// Something the member must do about an unpaid invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentAction {
-    /// `fix_payment` or `authenticate`.
+    /// `fix_payment`, `authenticate`, or `fix_address` (a renewal waits for a billing address
+    /// Stripe Tax recognises).
     pub kind: String,
     /// Stripe's hosted invoice page, where the member pays or authenticates.
     pub url: Option<String>,

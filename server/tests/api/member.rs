@@ -335,6 +335,29 @@ async fn the_only_card_of_a_live_plan_cannot_be_removed() {
         .call::<Vec<Card>>("billing/cards/default", &[("id", &cards[0].id)])
         .await;
     assert_eq!(stolen.status, StatusCode::NOT_FOUND);
+
+    // With a second card the first may go, and the second becomes the default.
+    let customer = stripe_get(
+        &shop.emulator,
+        &format!("/v1/payment_methods/{}", cards[0].id),
+    )
+    .await["customer"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    stripe_post(
+        &shop.emulator,
+        "/v1/payment_methods/pm_card_mastercard/attach",
+        &[("customer", customer.as_str())],
+    )
+    .await;
+    let left: Vec<Card> = member
+        .call("billing/cards/remove", &[("id", &cards[0].id)])
+        .await
+        .ok();
+    assert_eq!(left.len(), 1);
+    assert!(left[0].is_default);
+    assert_eq!(left[0].last4, "4444");
 }
 
 #[tokio::test]
@@ -600,4 +623,29 @@ async fn with_require_billing_address_tax_stays_on_and_the_member_is_told_renewa
     assert_eq!(page.location, TaxLocation::NotRecognised);
     assert!(page.consequence.contains("Renewals wait"));
     assert_eq!(automatic_tax_of(&shop, &sub.id).await, true);
+
+    // The renewal comes due: Stripe holds it in draft and the member is asked for an address.
+    shop.emulator.emulator.advance_clock(32 * 86_400);
+    eventually("the held renewal to reach the member", || async {
+        member_access(&member).await.action.is_some_and(|a| {
+            a.kind == "fix_address" && a.url.as_deref() == Some("/billing/address")
+        })
+    })
+    .await;
+    assert_eq!(member_access(&member).await.status, AccessStatus::Active);
+
+    // A recognised address releases it: finalized with tax, charged, and the notice goes.
+    save_postal_code(&member, "10115").await;
+    let latest = stripe_get(&shop.emulator, &format!("/v1/subscriptions/{}", sub.id)).await
+        ["latest_invoice"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let invoice = stripe_get(&shop.emulator, &format!("/v1/invoices/{latest}")).await;
+    assert_eq!(invoice["status"], "paid");
+    assert_eq!(invoice["total"], 2261, "€19 plus 19% German VAT");
+    eventually("the notice to go", || async {
+        member_access(&member).await.action.is_none()
+    })
+    .await;
 }

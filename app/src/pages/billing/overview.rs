@@ -78,16 +78,19 @@ pub fn Overview() -> impl IntoView {
 
 #[component]
 fn PaymentActionBanner(action: PaymentAction) -> impl IntoView {
-    let (text, label) = if action.kind == "authenticate" {
-        (
+    let (text, label) = match action.kind.as_str() {
+        "authenticate" => (
             "Your bank asks you to confirm the last payment.",
             "Confirm payment",
-        )
-    } else {
-        (
+        ),
+        "fix_address" => (
+            "Your renewal is on hold: Stripe does not recognise your billing address.",
+            "Fix address",
+        ),
+        _ => (
             "The last payment failed. Please update your card or pay the open invoice.",
             "Fix payment",
-        )
+        ),
     };
     view! {
         <p class="banner warning" role="alert" data-testid="payment-action">

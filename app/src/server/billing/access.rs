@@ -123,7 +123,15 @@ pub async fn member_access(
     let mut access = derive(&subscriptions, &credits, Utc::now(), rules);
     access.action = db::access::pending_action(pool, user_id, mode)
         .await?
-        .map(|(kind, url)| PaymentAction { kind, url });
+        .map(|(kind, url)| PaymentAction {
+            // A held renewal is fixed on Paydesk's address page, not on Stripe's invoice.
+            url: if kind == "fix_address" {
+                Some("/billing/address".to_owned())
+            } else {
+                url
+            },
+            kind,
+        });
     Ok(access)
 }
 

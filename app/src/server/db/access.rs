@@ -57,8 +57,8 @@ pub async fn pending_action(
         r#"SELECT i.attention AS "attention!", i.hosted_invoice_url
            FROM invoices i
            JOIN customers c ON c.mode = i.mode AND c.id = i.customer_id
-           WHERE c.user_id = $1 AND i.mode = $2 AND i.status = 'open'
-                 AND i.attention IS NOT NULL
+           WHERE c.user_id = $1 AND i.mode = $2 AND i.attention IS NOT NULL
+                 AND (i.status = 'open' OR (i.status = 'draft' AND i.attention = 'fix_address'))
            ORDER BY i.created DESC
            LIMIT 1"#,
         user_id,

@@ -224,7 +224,8 @@ pub async fn upsert_invoice(
              hosted_invoice_url = excluded.hosted_invoice_url,
              invoice_pdf = excluded.invoice_pdf, created = excluded.created,
              paid_at = excluded.paid_at,
-             attention = CASE WHEN excluded.status = 'open' THEN invoices.attention END,
+             attention = CASE WHEN excluded.status IN ('open', 'draft')
+                              THEN invoices.attention END,
              updated_at = now()",
         mode,
         i.id,
@@ -248,7 +249,8 @@ pub async fn upsert_invoice(
     .map(drop)
 }
 
-/// Flags an open invoice as waiting for the member: `fix_payment` or `authenticate`.
+/// Flags an unpaid invoice as waiting for the member: `fix_payment` or `authenticate` (open),
+/// `fix_address` (a draft Stripe could not finalize).
 pub async fn set_invoice_attention(
     db: &mut PgConnection,
     mode: &str,
@@ -257,7 +259,7 @@ pub async fn set_invoice_attention(
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE invoices SET attention = $3, updated_at = now()
-         WHERE mode = $1 AND id = $2 AND status = 'open'",
+         WHERE mode = $1 AND id = $2 AND status IN ('open', 'draft')",
         mode,
         id,
         attention

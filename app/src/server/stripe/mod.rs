@@ -26,6 +26,7 @@ pub const HANDLED_EVENTS: &[&str] = &[
     "customer.subscription.deleted",
     "invoice.created",
     "invoice.finalized",
+    "invoice.finalization_failed",
     "invoice.paid",
     "invoice.payment_succeeded",
     "invoice.payment_failed",

@@ -88,7 +88,9 @@ impl StripeApi {
                 },
                 path,
             );
-            if let Some(form) = form {
+            // An empty form is sent as no body: serde_qs encodes an empty map as a nameless
+            // parameter, which Stripe refuses.
+            if let Some(form) = form.filter(|f| !f.0.is_empty()) {
                 request = request.form(&form.0);
             }
             let result = request

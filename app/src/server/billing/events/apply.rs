@@ -221,6 +221,13 @@ async fn run_effects(
                 db::set_invoice_attention(db, mode, &id, attention).await?;
             }
         }
+        "invoice.finalization_failed"
+            if object["automatic_tax"]["status"] == "requires_location_inputs" =>
+        {
+            if let Some(id) = text(&object["id"]) {
+                db::set_invoice_attention(db, mode, &id, "fix_address").await?;
+            }
+        }
         _ => {}
     }
     Ok(())

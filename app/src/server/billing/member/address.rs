@@ -47,7 +47,47 @@ impl MemberBilling<'_> {
             .map_err(payment_error)?;
         let page = self.address_page(&customer, &object).await?;
         self.apply_tax_behaviour(page.location).await?;
+        if page.location == TaxLocation::Verified {
+            self.release_held_renewals(&customer).await?;
+        }
         Ok(page)
+    }
+
+    /// Finalizes and charges renewals Stripe held for want of a located address. A failed
+    /// charge is not the address's fault: it shows as "fix payment" through the webhooks.
+    async fn release_held_renewals(&self, customer: &str) -> Result<(), AppError> {
+        let drafts = self
+            .stripe
+            .list_objects("/invoices", &[("customer", customer), ("status", "draft")])
+            .await
+            .map_err(payment_error)?;
+        let held = drafts
+            .iter()
+            .filter(|i| i["automatic_tax"]["status"] == "requires_location_inputs")
+            .filter_map(|i| text(&i["id"]));
+        for id in held {
+            self.stripe
+                .post(
+                    &format!("/invoices/{id}/finalize"),
+                    &Form::new(),
+                    &format!("paydesk-finalize-{id}"),
+                )
+                .await
+                .map_err(payment_error)?;
+            match self
+                .stripe
+                .post(
+                    &format!("/invoices/{id}/pay"),
+                    &Form::new(),
+                    &format!("paydesk-pay-{id}"),
+                )
+                .await
+            {
+                Ok(_) => tracing::info!(invoice = %id, "held renewal released and paid"),
+                Err(failure) => tracing::warn!(invoice = %id, "held renewal not paid: {failure}"),
+            }
+        }
+        Ok(())
     }
 
     /// Turns automatic tax on the member's subscription off (Bypass, unrecognised) or back on

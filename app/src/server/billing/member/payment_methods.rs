@@ -48,7 +48,23 @@ impl MemberBilling<'_> {
         Ok(read_card(&pm, Some(id)))
     }
 
+    /// The card renewals are charged to: the subscription's own, else the customer's
+    /// invoice default (Checkout sets the first; "Make default" sets both).
     async fn default_card_id(&self, customer: &str) -> Result<Option<String>, AppError> {
+        if let Some((sub, _)) =
+            db::member::live_subscription(&self.state.pool, &self.mode, self.member.id)
+                .await
+                .or_internal("read member subscription")?
+        {
+            let sub = self
+                .stripe
+                .get_object(&format!("/subscriptions/{sub}"))
+                .await
+                .map_err(payment_error)?;
+            if let Some(card) = text(&sub["default_payment_method"]) {
+                return Ok(Some(card));
+            }
+        }
         let customer = self
             .stripe
             .get_object(&format!("/customers/{customer}"))
