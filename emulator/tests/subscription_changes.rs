@@ -333,6 +333,19 @@ async fn api_subscription_payment_behaviors_on_a_failing_card() {
     );
 }
 
+/// The invoice switching the setup's item to `price` would bring.
+async fn preview_switch(emu: &TestEmulator, s: &Setup, price: &str) -> Value {
+    emu.ok_post(
+        "/v1/invoices/create_preview",
+        &[
+            ("subscription", s.sub["id"].as_str().unwrap()),
+            ("subscription_details[items][0][id]", &s.item),
+            ("subscription_details[items][0][price]", price),
+        ],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn preview_of_a_mid_period_upgrade_matches_the_renewal_it_then_brings() {
     let emu = spawn_emulator().await;
@@ -342,16 +355,7 @@ async fn preview_of_a_mid_period_upgrade_matches_the_renewal_it_then_brings() {
     emu.advance_test_clock_to(&s.clock, start + (end - start) / 3)
         .await;
     let pricier = price(&emu, &s.product, "3000", "month").await;
-    let preview = emu
-        .ok_post(
-            "/v1/invoices/create_preview",
-            &[
-                ("subscription", sub_id),
-                ("subscription_details[items][0][id]", &s.item),
-                ("subscription_details[items][0][price]", &pricier),
-            ],
-        )
-        .await;
+    let preview = preview_switch(&emu, &s, &pricier).await;
     assert_eq!(preview["billing_reason"], "subscription_cycle");
     assert_eq!(preview["period_start"].as_i64().unwrap(), end);
     let unchanged = emu.ok_get(&format!("/v1/subscriptions/{sub_id}")).await;
@@ -381,16 +385,7 @@ async fn preview_of_a_switch_to_yearly_is_the_invoice_charged_at_once() {
     let s = subscribed(&emu).await;
     let sub_id = s.sub["id"].as_str().unwrap();
     let yearly = price(&emu, &s.product, "10000", "year").await;
-    let preview = emu
-        .ok_post(
-            "/v1/invoices/create_preview",
-            &[
-                ("subscription", sub_id),
-                ("subscription_details[items][0][id]", &s.item),
-                ("subscription_details[items][0][price]", &yearly),
-            ],
-        )
-        .await;
+    let preview = preview_switch(&emu, &s, &yearly).await;
     assert_eq!(preview["billing_reason"], "subscription_update");
     let updated = emu
         .ok_post(

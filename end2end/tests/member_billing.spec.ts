@@ -150,5 +150,8 @@ test("a member buys a top-up that moves paid-until, and a meetup ticket", async 
   await fillCheckout(page, "4242 4242 4242 4242");
   await page.getByRole("button", { name: /^Pay/ }).click();
   await expect(page.getByRole("heading", { name: "Thank you for buying Launch meetup ticket" })).toBeVisible();
-  await expect(page.getByTestId("confirmed")).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId("confirmed")).toHaveText("Your purchase of Launch meetup ticket is confirmed.", {
+    timeout: 20_000,
+  });
+  await shot(page, "member-ticket");
 });

@@ -56,7 +56,7 @@ impl AppError {
             Self::Unauthorized(_) => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
-            Self::Validation { .. } => 422,
+            Self::Validation { .. } => 400,
             Self::Conflict(_) => 409,
             Self::TooManyRequests(_) => 429,
             Self::Payment(_) => 502,

@@ -86,7 +86,7 @@ pub async fn end_session() -> Result<(), AppError> {
     session().await?.flush().await.or_internal("end session")
 }
 
-/// Gives a failed server function the HTTP status its error stands for (401, 403, 422...).
+/// Gives a failed server function the HTTP status its error stands for (401, 403, 400...).
 /// Every server function passes its result through here.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {

@@ -55,11 +55,7 @@ async fn sign_up_with_bad_input_says_which_field_and_stores_nothing() {
     ];
     for (name, email, password, field, message) in cases {
         let answer = app.sign_up(name, email, password).await;
-        assert_eq!(
-            answer.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{email}/{password}"
-        );
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{email}/{password}");
         assert_eq!(
             answer.body,
             Err(AppError::Validation {

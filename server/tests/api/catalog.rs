@@ -194,7 +194,7 @@ async fn bad_prices_are_refused_and_nothing_reaches_stripe() {
         ("form[prices][0][interval]", "month"),
     ];
     let answer = app.call::<SavedProduct>("catalog/save", &form).await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         answer.err(),
         AppError::validation(
@@ -304,7 +304,7 @@ async fn one_price_can_be_linked_by_its_id() {
     let unknown = app
         .call::<ImportReport>("catalog/link-price", &[("price_id", "price_doesnotexist")])
         .await;
-    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     let audited: i64 =
         sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'catalog.price_linked'")
             .fetch_one(&app.pool)

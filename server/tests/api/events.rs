@@ -629,7 +629,7 @@ async fn a_failing_event_is_retried_then_failed_and_an_admin_replays_it() {
     let bad = app
         .call::<u64>("events/replay", &[("ids[0]", "not-an-event")])
         .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let queued: u64 = app
         .call("events/replay", &[("ids[0]", "evt_broken")])
         .await

@@ -171,7 +171,7 @@ async fn unknown_or_archived_prices_are_refused_and_open_nothing() {
     let unknown = member
         .call::<Redirect>("billing/checkout", &[("price_id", "price_not_ours")])
         .await;
-    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     assert!(unknown.err().field_message("price_id").is_some());
     sqlx::query("UPDATE prices SET active = false WHERE stripe_price_id = $1")
         .bind(&shop.monthly)
@@ -181,7 +181,7 @@ async fn unknown_or_archived_prices_are_refused_and_open_nothing() {
     let archived = member
         .call::<Redirect>("billing/checkout", &[("price_id", &shop.monthly)])
         .await;
-    assert_eq!(archived.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(archived.status, StatusCode::BAD_REQUEST);
     let sessions = stripe_get(&shop.emulator, "/v1/checkout/sessions").await;
     assert!(sessions["data"].as_array().unwrap().is_empty());
 }
@@ -648,4 +648,25 @@ async fn with_require_billing_address_tax_stays_on_and_the_member_is_told_renewa
         member_access(&member).await.action.is_none()
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_plan_with_a_trial_starts_the_first_subscription_trialing() {
+    let (app, emulator) = spawn_app_with_stripe().await;
+    register_webhook(&app, &emulator).await;
+    let price = plan_in_catalog(&app, &emulator, &[("metadata[trial_period_days]", "14")]).await;
+    let (member, _) = sign_up_member(&app, "trial@example.com").await;
+    let plans: PlansPage = member.call("billing/plans", &[]).await.ok();
+    assert_eq!(plans.offers[0].trial_days, Some(14));
+    let session = checkout(&member, &price).await;
+    pay_checkout(&session, "4242424242424242").await;
+    eventually("the trial to grant access", || async {
+        member_access(&member).await.status == AccessStatus::Trialing
+    })
+    .await;
+    let overview: MemberOverview = member.call("billing/overview", &[]).await.ok();
+    let sub = overview.subscription.expect("subscription");
+    assert_eq!(sub.status, "trialing");
+    let days = (sub.trial_end.expect("trial end") - chrono::Utc::now()).num_days();
+    assert!((13..=14).contains(&days), "{days}");
 }

@@ -74,5 +74,5 @@ async fn the_demo_seed_is_idempotent() {
         .fetch_one(&app.pool)
         .await
         .expect("count");
-    assert_eq!(products, 2);
+    assert_eq!(products, 4, "two plans, a top-up and a ticket, once each");
 }

@@ -95,7 +95,7 @@ async fn a_bad_key_is_refused_with_its_field_and_changes_nothing() {
     let answer = app
         .call::<StripeSettingsView>("settings/stripe/save", &form)
         .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         answer.err(),
         AppError::validation(

@@ -50,7 +50,11 @@ pub fn CheckoutSuccess() -> impl IntoView {
                                 {if s.confirmed {
                                     view! {
                                         <p class="success" role="status" data-testid="confirmed">
-                                            {if s.kind == "setup" { "Your new card is saved.".to_owned() } else { s.access.describe() }}
+                                            {match s.kind.as_str() {
+                                                "setup" => "Your new card is saved.".to_owned(),
+                                                "one_time" => format!("Your purchase of {} is confirmed.", s.bought),
+                                                _ => s.access.describe(),
+                                            }}
                                         </p>
                                     }.into_any()
                                 } else if polls.get_untracked() >= MAX_POLLS {

@@ -318,6 +318,9 @@ impl MemberBilling<'_> {
                 .unwrap_or_else(|| "your purchase".to_owned()),
             None => "a new card".to_owned(),
         };
+        let access = member_access(pool, self.member.id, &self.mode, self.state.access)
+            .await
+            .or_internal("derive access")?;
         let confirmed = if kind == "setup" {
             let session = self
                 .stripe
@@ -326,13 +329,13 @@ impl MemberBilling<'_> {
                 .map_err(payment_error)?;
             session["status"] == "complete"
         } else {
-            db::member::purchase_recorded(pool, &self.mode, session_id)
+            let recorded = db::member::purchase_recorded(pool, &self.mode, session_id)
                 .await
-                .or_internal("read purchase")?
+                .or_internal("read purchase")?;
+            // A plan's access comes with its subscription's own event, which may follow the
+            // Checkout's: confirmed means the member can see it.
+            recorded && (kind != "plan" || access.has_access())
         };
-        let access = member_access(pool, self.member.id, &self.mode, self.state.access)
-            .await
-            .or_internal("derive access")?;
         Ok(CheckoutStatus {
             bought,
             kind,
