@@ -6,6 +6,7 @@ use crate::health::healthz;
 use crate::origin::{refuse_cross_origin, OriginPolicy};
 use anyhow::{Context, Result};
 use app::server::crypto::SecretCipher;
+use app::server::webhooks::inbox::InboxWriter;
 use app::server::webhooks::SecretCache;
 use app::server::AppState;
 use app::{shell, App};
@@ -43,6 +44,8 @@ pub struct ServerState {
     /// Rung by the webhook after it stores an event, so the worker starts at once.
     pub events_ready: Arc<Notify>,
     pub webhook_secrets: Arc<SecretCache>,
+    /// Group-commit writer for webhook deliveries.
+    pub inbox: InboxWriter,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -110,6 +113,7 @@ impl Application {
             app: app_state(config, pool.clone())?,
             events_ready: Arc::new(Notify::new()),
             webhook_secrets: Arc::new(SecretCache::default()),
+            inbox: InboxWriter::start(pool.clone()),
         };
         let sessions = PostgresStore::new(pool);
         let app_state = state.app.clone();
@@ -178,13 +182,15 @@ fn router(state: ServerState, sessions: PostgresStore, config: &Config) -> Route
         public_origin: config.public_origin(),
     });
 
-    let mut router = Router::new()
+    // Machine endpoints: no session, no origin check, no server-function body cap. Stripe's
+    // deliveries never carry a cookie, and skipping those layers is most of their overhead.
+    let mut machines = Router::new()
         .route("/healthz", get(healthz))
         .route(crate::webhook::WEBHOOK_PATH, post(crate::webhook::receive));
     for alias in &config.webhook_aliases {
-        router = router.route(alias, post(crate::webhook::receive));
+        machines = machines.route(alias, post(crate::webhook::receive));
     }
-    router
+    let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -198,7 +204,9 @@ fn router(state: ServerState, sessions: PostgresStore, config: &Config) -> Route
         .layer(axum::middleware::from_fn_with_state(
             origin_policy,
             refuse_cross_origin,
-        ))
+        ));
+    machines
+        .merge(pages)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

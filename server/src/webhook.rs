@@ -50,7 +50,16 @@ pub async fn receive(State(state): State<ServerState>, request: Request<Body>) -
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     let settings = state.app.settings();
-    match ingest(&settings, &state.webhook_secrets, signature, &bytes, now).await {
+    match ingest(
+        &settings,
+        &state.webhook_secrets,
+        &state.inbox,
+        signature,
+        &bytes,
+        now,
+    )
+    .await
+    {
         Ok(Ingested::Stored { id, mode }) => {
             tracing::info!(event = %id, mode = mode.as_str(), "stripe event stored");
             state.events_ready.notify_one();

@@ -2,6 +2,7 @@
 
 use crate::model::EventSummary;
 use crate::server::billing::events::{Finished, InboxEvent};
+use crate::server::webhooks::inbox::InboxRow;
 use sqlx::{PgConnection, PgExecutor};
 
 pub struct NewEvent<'a> {
@@ -33,6 +34,37 @@ pub async fn insert(db: impl PgExecutor<'_>, e: &NewEvent<'_>) -> Result<bool, s
     .execute(db)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Stores a batch of events in one statement; returns the IDs that were new. Payloads are
+/// cast to jsonb by Postgres, from the bytes as Stripe sent them.
+pub async fn insert_many(
+    db: impl PgExecutor<'_>,
+    rows: &[&InboxRow],
+) -> Result<Vec<String>, sqlx::Error> {
+    let text = |f: fn(&InboxRow) -> &str| rows.iter().map(|r| f(r)).collect::<Vec<&str>>();
+    let optional =
+        |f: fn(&InboxRow) -> Option<&str>| rows.iter().map(|r| f(r)).collect::<Vec<Option<&str>>>();
+    let created: Vec<i64> = rows.iter().map(|r| r.created).collect();
+    sqlx::query_scalar!(
+        r#"INSERT INTO stripe_events (id, mode, type, object_id, api_version, created, payload)
+           SELECT t.id, t.mode, t.type, t.object_id, t.api_version, to_timestamp(t.created),
+                  t.payload::jsonb
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                       $6::bigint[], $7::text[])
+                AS t(id, mode, type, object_id, api_version, created, payload)
+           ON CONFLICT (id) DO NOTHING
+           RETURNING id"#,
+        &text(|r| &r.id) as &[&str],
+        &text(|r| &r.mode) as &[&str],
+        &text(|r| &r.type_) as &[&str],
+        &optional(|r| r.object_id.as_deref()) as &[Option<&str>],
+        &optional(|r| r.api_version.as_deref()) as &[Option<&str>],
+        &created,
+        &text(|r| &r.payload) as &[&str],
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Newest first, filtered by status and by a search that matches a type prefix, an event

@@ -2,12 +2,12 @@
 //! durable inbox (`stripe_events`). Nothing is applied here; that is the worker's job, so the
 //! endpoint answers fast and a crash after the commit loses nothing.
 
+pub mod inbox;
 pub mod signature;
 
 use crate::model::StripeMode;
 use crate::server::billing::settings::SettingsContext;
-use crate::server::db;
-use crate::server::error::OrInternal;
+use inbox::{InboxRow, InboxWriter};
 use secrecy::SecretString;
 use serde::Deserialize;
 use signature::SignatureError;
@@ -103,10 +103,11 @@ impl SecretCache {
 }
 
 /// Verifies `body` against every configured webhook secret (test and live), then stores it
-/// once. Secrets come only from configuration, never from the request.
+/// once through `inbox`. Secrets come only from configuration, never from the request.
 pub async fn ingest(
     settings: &SettingsContext<'_>,
     cache: &SecretCache,
+    inbox: &InboxWriter,
     signature_header: Option<&str>,
     body: &[u8],
     now: i64,
@@ -131,21 +132,18 @@ pub async fn ingest(
     if event.livemode != (mode == StripeMode::Live) {
         return Err(IngestError::WrongMode);
     }
-    let inserted = db::events::insert(
-        settings.pool,
-        &db::events::NewEvent {
-            id: &event.id,
-            mode: mode.as_str(),
-            type_: &event.type_,
-            object_id: event.data.object.id.as_deref(),
-            api_version: event.api_version.as_deref(),
+    let inserted = inbox
+        .insert(InboxRow {
+            mode: mode.as_str().to_owned(),
+            type_: event.type_,
+            object_id: event.data.object.id,
+            api_version: event.api_version,
             created: event.created,
-            payload,
-        },
-    )
-    .await
-    .or_internal("store webhook event")
-    .map_err(|_| IngestError::Storage)?;
+            payload: payload.to_owned(),
+            id: event.id.clone(),
+        })
+        .await
+        .map_err(|()| IngestError::Storage)?;
     Ok(if inserted {
         Ingested::Stored { id: event.id, mode }
     } else {
