@@ -70,8 +70,13 @@ pub async fn run_worker(config: &Config) -> Result<()> {
     let state = startup::app_state(config, pool)?;
     tracing::info!("Paydesk event worker is running");
     let never_rung = std::sync::Arc::new(tokio::sync::Notify::new());
+    // PAYDESK_EVENT_WORKER=off is meant for the servers; a worker process always works.
+    let tasks = match config.event_workers {
+        0 => crate::config::DEFAULT_EVENT_WORKERS,
+        n => n,
+    };
     tokio::select! {
-        () = crate::worker::run(state, never_rung) => Ok(()),
+        () = crate::worker::run_many(state, never_rung, tasks) => Ok(()),
         () = startup::shutdown_signal() => Ok(()),
     }
 }

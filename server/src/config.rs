@@ -7,6 +7,9 @@ use base64::Engine;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use std::net::SocketAddr;
 
+/// Event worker tasks per process unless PAYDESK_EVENT_WORKER says otherwise: two apply about
+/// 2,300-2,700 events/s here where one applies 1,400-1,700 (docs/benchmarks.md).
+pub const DEFAULT_EVENT_WORKERS: usize = 2;
 #[derive(Debug)]
 pub struct Config {
     /// `None` only where the caller can bring its own database (`paydesk demo`).
@@ -23,9 +26,9 @@ pub struct Config {
     pub webhook_aliases: Vec<String>,
     /// How long a past-due subscription keeps access.
     pub access: AccessRules,
-    /// Whether `paydesk serve` runs the event worker beside the server (`paydesk worker`
-    /// runs it alone).
-    pub event_worker: bool,
+    /// How many event worker tasks `paydesk serve` runs beside the server (0: none; run
+    /// `paydesk worker` processes instead).
+    pub event_workers: usize,
 }
 
 /// The key that encrypts secrets stored in the database. Debug never shows it.
@@ -129,18 +132,21 @@ impl Config {
                 })?,
             None => AccessRules::default().past_due_grace.num_days(),
         };
-        let event_worker = match lookup("PAYDESK_EVENT_WORKER").as_deref().map(str::trim) {
-            None | Some("on") => true,
-            Some("off") => false,
-            Some(other) => {
-                return Err(ConfigError::invalid(
-                    "PAYDESK_EVENT_WORKER",
-                    format!("'{other}' is neither on nor off"),
-                ))
-            }
+        let event_workers = match lookup("PAYDESK_EVENT_WORKER").as_deref().map(str::trim) {
+            None | Some("on") => DEFAULT_EVENT_WORKERS,
+            Some("off") => 0,
+            Some(other) => match other.parse::<usize>() {
+                Ok(n @ 1..=16) => n,
+                _ => {
+                    return Err(ConfigError::invalid(
+                        "PAYDESK_EVENT_WORKER",
+                        format!("'{other}' is not on, off or a number of workers from 1 to 16"),
+                    ))
+                }
+            },
         };
         Ok(Self {
-            event_worker,
+            event_workers,
             webhook_aliases,
             access: AccessRules {
                 past_due_grace: chrono::Duration::days(grace_days),
@@ -340,5 +346,20 @@ mod tests {
             config(&[("PAYDESK_PUBLIC_URL", "https://billing.example.com/app/")]).expect("valid");
         assert_eq!(c.public_url, "https://billing.example.com/app");
         assert_eq!(c.public_origin(), "https://billing.example.com");
+    }
+
+    #[test]
+    fn the_event_worker_is_on_off_or_a_number_of_tasks() {
+        let workers = |raw: &str| config(&[("PAYDESK_EVENT_WORKER", raw)]).map(|c| c.event_workers);
+        assert_eq!(
+            config(&[]).expect("valid").event_workers,
+            DEFAULT_EVENT_WORKERS
+        );
+        assert_eq!(workers("on").expect("on"), DEFAULT_EVENT_WORKERS);
+        assert_eq!(workers("off").expect("off"), 0);
+        assert_eq!(workers("4").expect("four"), 4);
+        assert!(workers("0").is_err());
+        assert!(workers("17").is_err());
+        assert!(workers("yes").is_err());
     }
 }

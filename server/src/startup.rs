@@ -91,7 +91,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     events_ready: Arc<Notify>,
-    event_worker: bool,
+    event_workers: usize,
     router: Router,
     sessions: PostgresStore,
 }
@@ -123,7 +123,7 @@ impl Application {
             listener,
             state: app_state,
             events_ready,
-            event_worker: config.event_worker,
+            event_workers: config.event_workers,
             router,
             sessions,
         })
@@ -146,9 +146,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let cleanup = tokio::spawn(delete_expired_sessions(self.sessions));
-        let worker = self
-            .event_worker
-            .then(|| tokio::spawn(crate::worker::run(self.state.clone(), self.events_ready)));
+        let worker = (self.event_workers > 0).then(|| {
+            tokio::spawn(crate::worker::run_many(
+                self.state.clone(),
+                self.events_ready,
+                self.event_workers,
+            ))
+        });
         let served = axum::serve(
             self.listener,
             self.router

@@ -10,6 +10,16 @@ use tokio::sync::Notify;
 /// How often the worker looks for due retries when no webhook rings.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
+/// Runs `tasks` worker loops side by side. Each claims its batch with `SKIP LOCKED` and locks
+/// the objects its events touch, so batches about different objects apply in parallel.
+pub async fn run_many(state: AppState, events_ready: Arc<Notify>, tasks: usize) {
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..tasks.max(1) {
+        workers.spawn(run(state.clone(), events_ready.clone()));
+    }
+    while workers.join_next().await.is_some() {}
+}
+
 pub async fn run(state: AppState, events_ready: Arc<Notify>) {
     loop {
         match process_due(&state.settings(), BATCH_SIZE).await {
