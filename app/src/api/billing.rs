@@ -18,8 +18,9 @@ pub async fn get_billing_overview() -> Result<MemberOverview, AppError> {
             let (member, state) = context::require_member().await?;
             match MemberBilling::new(&state, &member).await {
                 Ok(billing) => billing.overview().await,
-                // Payments not set up: the member still sees their account and access.
-                Err(_) => {
+                // Payments not set up (or Stripe not usable): the member still sees their
+                // account and access.
+                Err(AppError::Payment(_)) => {
                     let mode = state.mode().await?;
                     let access = member_access(&state.pool, member.id, &mode, state.access)
                         .await
@@ -33,6 +34,7 @@ pub async fn get_billing_overview() -> Result<MemberOverview, AppError> {
                         notice: Some("Payments are not open yet.".into()),
                     })
                 }
+                Err(other) => Err(other),
             }
         }
         .await,
