@@ -55,12 +55,12 @@ pub fn preview_change(
                 let mut lines = prorations;
                 lines.extend(pending);
                 if interval_changed {
-                    lines.extend(
-                        period_lines(state, &items, period)
-                            .into_iter()
-                            .skip(index)
-                            .take(1),
-                    );
+                    // Only the changed item starts a new period now.
+                    lines.extend(period_lines(
+                        state,
+                        items.get(index..=index).unwrap_or(&[]),
+                        period,
+                    ));
                 }
                 (lines, period, "subscription_update")
             } else {

@@ -287,20 +287,20 @@ fn inbox_event(
 }
 
 async fn store_in_inbox(app: &TestApp, event: &InboxEvent) {
-    app::server::db::events::insert(
-        &app.pool,
-        &app::server::db::events::NewEvent {
-            id: &event.id,
-            mode: &event.mode,
-            type_: &event.type_,
-            object_id: event.payload["data"]["object"]["id"].as_str(),
-            api_version: None,
-            created: event.created,
-            payload: &event.payload.to_string(),
-        },
-    )
-    .await
-    .expect("insert");
+    let row = app::server::webhooks::inbox::InboxRow {
+        id: event.id.clone(),
+        mode: event.mode.clone(),
+        type_: event.type_.clone(),
+        object_id: event.payload["data"]["object"]["id"]
+            .as_str()
+            .map(str::to_owned),
+        api_version: None,
+        created: event.created,
+        payload: event.payload.to_string(),
+    };
+    app::server::db::events::insert_many(&app.pool, &[&row])
+        .await
+        .expect("insert");
 }
 
 #[tokio::test]

@@ -108,7 +108,11 @@ impl MemberBilling<'_> {
         else {
             return Ok(());
         };
-        let sub = self.own_subscription(&id).await?;
+        let sub = self
+            .stripe
+            .get_object(&format!("/subscriptions/{id}"))
+            .await
+            .map_err(payment_error)?;
         if sub["automatic_tax"]["enabled"].as_bool() == Some(enable) {
             return Ok(());
         }

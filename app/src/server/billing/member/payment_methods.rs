@@ -34,9 +34,27 @@ impl MemberBilling<'_> {
         Ok(cards)
     }
 
-    /// The customer's default card, as the overview shows it.
-    pub(super) async fn default_card(&self) -> Result<Option<Card>, AppError> {
-        Ok(self.cards().await?.into_iter().find(|c| c.is_default))
+    /// The customer's invoice default card, for a subscription without a card of its own.
+    pub(super) async fn invoice_default_card(&self) -> Result<Option<Card>, AppError> {
+        let Some(customer) = db::member::customer_of(&self.state.pool, &self.mode, self.member.id)
+            .await
+            .or_internal("read member customer")?
+        else {
+            return Ok(None);
+        };
+        let Some(id) = self.invoice_default_card_id(&customer).await? else {
+            return Ok(None);
+        };
+        let pm = self
+            .stripe
+            .get_object(&format!("/payment_methods/{id}"))
+            .await
+            .map_err(payment_error)?;
+        // A default that was detached since is no card of the member's.
+        if pm["customer"].as_str() != Some(customer.as_str()) {
+            return Ok(None);
+        }
+        Ok(read_card(&pm, Some(&id)))
     }
 
     pub(super) async fn card(&self, id: &str) -> Result<Option<Card>, AppError> {
@@ -65,6 +83,11 @@ impl MemberBilling<'_> {
                 return Ok(Some(card));
             }
         }
+        self.invoice_default_card_id(customer).await
+    }
+
+    /// The customer's `invoice_settings.default_payment_method`.
+    async fn invoice_default_card_id(&self, customer: &str) -> Result<Option<String>, AppError> {
         let customer = self
             .stripe
             .get_object(&format!("/customers/{customer}"))

@@ -70,7 +70,8 @@ impl MemberBilling<'_> {
         };
         let card = match (live, text(&sub["default_payment_method"])) {
             (true, Some(pm)) => self.card(&pm).await?,
-            (true, None) => self.default_card().await?,
+            // The subscription has no card of its own: renewals use the customer's default.
+            (true, None) => self.invoice_default_card().await?,
             (false, _) => None,
         };
         Ok(MemberSubscription {
