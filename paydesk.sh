@@ -44,7 +44,8 @@ apt_install() {
 
 install_tools() {
   local with_browser=$1
-  local pkgs=(postgresql pkg-config)
+  # poppler-utils: pdftotext for the invoice PDF tests.
+  local pkgs=(postgresql pkg-config poppler-utils)
   [ "$with_browser" = yes ] && pkgs+=(chromium fonts-dejavu-core)
   apt_install "${pkgs[@]}"
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

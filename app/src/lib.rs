@@ -60,10 +60,17 @@ pub fn App() -> impl IntoView {
                 >
                     <Route path=path!("") view=pages::admin::overview::Overview/>
                     <Route path=path!("products") view=pages::admin::products::Products/>
+                    <Route path=path!("invoices") view=pages::admin::invoices::AdminInvoices/>
+                    <Route path=path!("payments") view=pages::admin::payments::Payments/>
                     <Route path=path!("events") view=pages::admin::events::Events/>
+                    <Route path=path!("api-tokens") view=pages::admin::api_tokens::ApiTokens/>
                     <Route
                         path=path!("settings/stripe")
                         view=pages::admin::settings_stripe::StripeSettings
+                    />
+                    <Route
+                        path=path!("settings/invoices")
+                        view=pages::admin::invoice_profile::InvoiceDetails
                     />
                 </ParentRoute>
                 <ParentRoute
@@ -82,6 +89,7 @@ pub fn App() -> impl IntoView {
                         view=pages::billing::payment_methods::PaymentMethods
                     />
                     <Route path=path!("address") view=pages::billing::address::Address/>
+                    <Route path=path!("invoices") view=pages::billing::invoices::Invoices/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -2,6 +2,7 @@
 
 use app::model::{validate_key, KeyKind, StripeMode};
 use app::server::billing::access::AccessRules;
+use app::server::billing::receipts::SmtpConfig;
 use app::server::billing::settings::StripeEnv;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
@@ -29,6 +30,8 @@ pub struct Config {
     /// How many event worker tasks `paydesk serve` runs beside the server (0: none; run
     /// `paydesk worker` processes instead).
     pub event_workers: usize,
+    /// Where receipt emails go out; `None` sends none.
+    pub smtp: Option<SmtpConfig>,
 }
 
 /// The key that encrypts secrets stored in the database. Debug never shows it.
@@ -145,7 +148,33 @@ impl Config {
                 }
             },
         };
+        let smtp = match lookup("PAYDESK_SMTP_URL").filter(|u| !u.trim().is_empty()) {
+            None => None,
+            Some(url) => {
+                let from = lookup("PAYDESK_MAIL_FROM").ok_or_else(|| {
+                    ConfigError::invalid("PAYDESK_MAIL_FROM", "is needed with PAYDESK_SMTP_URL")
+                })?;
+                let from = from.parse().map_err(|_| {
+                    ConfigError::invalid(
+                        "PAYDESK_MAIL_FROM",
+                        format!("'{from}' is not an address like Billing <billing@example.com>"),
+                    )
+                })?;
+                if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                    // The URL may hold a password: never repeat it.
+                    return Err(ConfigError::invalid(
+                        "PAYDESK_SMTP_URL",
+                        "must start with smtp:// or smtps://",
+                    ));
+                }
+                Some(SmtpConfig {
+                    url: SecretString::from(url),
+                    from,
+                })
+            }
+        };
         Ok(Self {
+            smtp,
             event_workers,
             webhook_aliases,
             access: AccessRules {
@@ -346,6 +375,29 @@ mod tests {
             config(&[("PAYDESK_PUBLIC_URL", "https://billing.example.com/app/")]).expect("valid");
         assert_eq!(c.public_url, "https://billing.example.com/app");
         assert_eq!(c.public_origin(), "https://billing.example.com");
+    }
+
+    #[test]
+    fn smtp_needs_a_from_address_and_never_echoes_its_url() {
+        assert!(config(&[]).expect("valid").smtp.is_none());
+        let url = "smtp://user:hunter2@mail.example.com:587";
+        let missing = config(&[("PAYDESK_SMTP_URL", url)]).expect_err("needs a sender");
+        assert!(missing.to_string().contains("PAYDESK_MAIL_FROM"));
+        let bad = config(&[
+            ("PAYDESK_SMTP_URL", "http://user:hunter2@x"),
+            ("PAYDESK_MAIL_FROM", "Billing <billing@example.com>"),
+        ])
+        .expect_err("wrong scheme");
+        assert!(!bad.to_string().contains("hunter2"));
+        let ok = config(&[
+            ("PAYDESK_SMTP_URL", url),
+            ("PAYDESK_MAIL_FROM", "Billing <billing@example.com>"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            ok.smtp.map(|s| s.from.email.to_string()).as_deref(),
+            Some("billing@example.com")
+        );
     }
 
     #[test]

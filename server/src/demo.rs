@@ -152,6 +152,25 @@ pub async fn seed(pool: &PgPool) -> Result<()> {
             .await
             .with_context(|| format!("seed demo product {}", product.name))?;
     }
+    // The seller block of the demo's invoices, unless an admin already filled it in.
+    let profile = app::server::db::invoices::profile(pool)
+        .await
+        .context("read invoice profile")?;
+    if profile.name.is_empty() {
+        app::server::db::invoices::save_profile(
+            pool,
+            &app::server::db::invoices::ProfileRow {
+                name: "Paydesk Demo GmbH".into(),
+                email: "billing@paydesk.test".into(),
+                address: "Friedrichstraße 68\n10117 Berlin\nGermany".into(),
+                tax_id: "DE123456789".into(),
+                logo_png: None,
+            },
+            false,
+        )
+        .await
+        .context("seed invoice profile")?;
+    }
     Ok(())
 }
 

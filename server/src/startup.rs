@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::health::healthz;
 use crate::origin::{refuse_cross_origin, OriginPolicy};
 use anyhow::{Context, Result};
+use app::server::billing::receipts::Mailer;
 use app::server::crypto::SecretCipher;
 use app::server::webhooks::inbox::InboxWriter;
 use app::server::webhooks::SecretCache;
@@ -92,6 +93,7 @@ pub struct Application {
     state: AppState,
     events_ready: Arc<Notify>,
     event_workers: usize,
+    smtp: Option<app::server::billing::receipts::SmtpConfig>,
     router: Router,
     sessions: PostgresStore,
 }
@@ -124,6 +126,7 @@ impl Application {
             state: app_state,
             events_ready,
             event_workers: config.event_workers,
+            smtp: config.smtp.clone(),
             router,
             sessions,
         })
@@ -153,6 +156,10 @@ impl Application {
                 self.event_workers,
             ))
         });
+        let mailer = match self.smtp.as_ref().map(Mailer::new).transpose() {
+            Ok(mailer) => mailer.map(|m| tokio::spawn(m.run(self.state.clone()))),
+            Err(e) => return Err(e.context("start the receipt mailer")),
+        };
         let served = axum::serve(
             self.listener,
             self.router
@@ -161,8 +168,8 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         cleanup.abort();
-        if let Some(worker) = worker {
-            worker.abort();
+        for task in [worker, mailer].into_iter().flatten() {
+            task.abort();
         }
         served.context("serve HTTP")
     }
@@ -194,7 +201,10 @@ fn router(state: ServerState, sessions: PostgresStore, config: &Config) -> Route
     for alias in &config.webhook_aliases {
         machines = machines.route(alias, post(crate::webhook::receive));
     }
+    // The REST API authenticates by token, never by cookie: it sits with the machines.
+    let machines = machines.merge(crate::rest::router());
     let pages = Router::new()
+        .route(crate::invoices::PDF_PATH, get(crate::invoices::download))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -6,4 +6,5 @@ pub mod auth;
 pub mod billing;
 pub mod catalog;
 pub mod events;
+pub mod invoices;
 pub mod settings;

@@ -16,8 +16,12 @@ pub fn AdminShell() -> impl IntoView {
                     <nav aria-label="Console">
                         <A href="/admin" exact=true>"Overview"</A>
                         <A href="/admin/products">"Plans & products"</A>
+                        <A href="/admin/invoices">"Invoices"</A>
+                        <A href="/admin/payments">"Payments"</A>
                         <A href="/admin/events">"Webhook events"</A>
+                        <A href="/admin/api-tokens">"API tokens"</A>
                         <A href="/admin/settings/stripe">"Payment platform"</A>
+                        <A href="/admin/settings/invoices">"Invoice details"</A>
                     </nav>
                     <div class="whoami">
                         <span class="muted">{user.email}</span>

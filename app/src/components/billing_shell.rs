@@ -15,6 +15,7 @@ pub fn BillingShell() -> impl IntoView {
                     <nav aria-label="Billing">
                         <A href="/billing" exact=true>"Overview"</A>
                         <A href="/billing/plans">"Plans"</A>
+                        <A href="/billing/invoices">"Invoices"</A>
                         <A href="/billing/payment-methods">"Payment methods"</A>
                         <A href="/billing/address">"Address"</A>
                     </nav>

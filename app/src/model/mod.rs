@@ -1,15 +1,18 @@
 //! Shared types: DTOs and validated newtypes. No I/O here; this module compiles for the browser too.
 
 mod access;
+mod api_tokens;
 mod catalog;
 mod error;
 mod events;
+mod invoices;
 mod member;
 mod money;
 mod settings;
 mod user;
 
 pub use access::{Access, AccessStatus, PaymentAction};
+pub use api_tokens::{ApiTokenForm, ApiTokenView, CreatedApiToken};
 pub use catalog::{
     ImportReport, PlanInterval, PriceDetail, PriceForm, PriceSummary, ProductDetail, ProductForm,
     ProductKind, ProductSummary, ProductSync, SyncState,
@@ -17,6 +20,10 @@ pub use catalog::{
 pub use error::AppError;
 pub use events::{
     EventSummary, FieldDifference, ObjectComparison, ReconcileReport, EVENT_STATUSES,
+};
+pub use invoices::{
+    refund_reason_label, Cursor, InvoiceProfile, InvoiceQuery, InvoiceSummary, Page, PaymentQuery, PaymentState,
+    PaymentSummary, RefundForm, INVOICE_STATUSES, MAX_LOGO_BYTES, PAGE_SIZE, REFUND_REASONS,
 };
 pub use member::{
     check_tax_id, AddressForm, AddressPage, Card, ChangePreview, CheckoutStatus, MemberOverview,

@@ -130,16 +130,12 @@ impl fmt::Display for Money {
         let decimals = self.currency.decimals();
         let sign = if self.amount_minor < 0 { "-" } else { "" };
         let abs = self.amount_minor.unsigned_abs();
+        let unit = 10u64.pow(decimals);
+        let whole = group_thousands(abs / unit);
         let number = if decimals == 0 {
-            abs.to_string()
+            whole
         } else {
-            let unit = 10u64.pow(decimals);
-            format!(
-                "{}.{:0width$}",
-                abs / unit,
-                abs % unit,
-                width = decimals as usize
-            )
+            format!("{whole}.{:0width$}", abs % unit, width = decimals as usize)
         };
         match self.currency.symbol() {
             Some(symbol) => write!(f, "{sign}{symbol}{number}"),
@@ -150,6 +146,19 @@ impl fmt::Display for Money {
             ),
         }
     }
+}
+
+/// "1234567" -> "1,234,567": the whole units as an English-language reader expects them.
+fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
 }
 
 #[cfg(test)]
@@ -170,17 +179,30 @@ mod tests {
     #[test]
     fn zero_decimal_currencies_show_whole_units() {
         assert_eq!(money(500, "jpy"), "¥500");
-        assert_eq!(money(1000, "krw"), "1000 KRW");
+        assert_eq!(money(1000, "krw"), "1,000 KRW");
+        assert_eq!(money(150_000, "jpy"), "¥150,000");
     }
 
     #[test]
     fn three_decimal_currencies_show_thousandths() {
         assert_eq!(money(1500, "kwd"), "1.500 KWD");
+        assert_eq!(money(12_500_000, "kwd"), "12,500.000 KWD");
     }
 
     #[test]
     fn negative_amounts_keep_their_sign_before_the_symbol() {
         assert_eq!(money(-250, "usd"), "-$2.50");
+        assert_eq!(money(-129_999, "usd"), "-$1,299.99");
+    }
+
+    #[test]
+    fn whole_units_are_grouped_in_thousands() {
+        assert_eq!(money(0, "usd"), "$0.00");
+        assert_eq!(money(99_999, "usd"), "$999.99");
+        assert_eq!(money(100_000, "usd"), "$1,000.00");
+        assert_eq!(money(129_900, "usd"), "$1,299.00");
+        assert_eq!(money(123_456_789, "eur"), "€1,234,567.89");
+        assert_eq!(money(i64::MIN, "jpy"), "-¥9,223,372,036,854,775,808");
     }
 
     fn parse(raw: &str, code: &str) -> Result<i64, String> {

@@ -32,6 +32,14 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     // can outlive the owner that provided it.
     let state = app_state()?;
     let session = session().await?;
+    user_of_session(&state.pool, &session).await
+}
+
+/// The user a session is signed in as, for plain axum routes that take the `Session`.
+pub async fn user_of_session(
+    pool: &sqlx::PgPool,
+    session: &Session,
+) -> Result<Option<CurrentUser>, AppError> {
     let Some(id) = session
         .get::<Uuid>(USER_ID_KEY)
         .await
@@ -39,7 +47,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     else {
         return Ok(None);
     };
-    db::users::find(&state.pool, id)
+    db::users::find(pool, id)
         .await
         .or_internal("load session user")
 }

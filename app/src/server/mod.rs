@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod passwords;
+pub mod pdf;
 pub mod stripe;
 pub mod webhooks;
 

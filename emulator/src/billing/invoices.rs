@@ -422,6 +422,18 @@ pub fn finalize_invoice(state: &mut State, invoice_id: &str) {
         return;
     };
     let now = state.now_for_customer(Some(&customer_id));
+    // As on Stripe, the buyer's details are frozen on the invoice when it is finalized.
+    let tax_ids: Vec<Value> = crate::resources::tax_ids::customer_list(state, &customer_id)
+        .iter()
+        .map(|t| json!({ "type": t["type"], "value": t["value"] }))
+        .collect();
+    let buyer = state.customers.get(&customer_id).map(|c| {
+        (
+            c["name"].clone(),
+            c["email"].clone(),
+            c["address"].clone(),
+        )
+    });
     let number = match state.customers.get_mut(&customer_id) {
         Some(c) => {
             let seq = c["next_invoice_sequence"].as_i64().unwrap_or(1);
@@ -439,6 +451,12 @@ pub fn finalize_invoice(state: &mut State, invoice_id: &str) {
     };
     invoice["status"] = json!("open");
     invoice["number"] = json!(number);
+    invoice["customer_tax_ids"] = Value::Array(tax_ids);
+    if let Some((name, email, address)) = buyer {
+        invoice["customer_name"] = name;
+        invoice["customer_email"] = email;
+        invoice["customer_address"] = address;
+    }
     invoice["effective_at"] = json!(now);
     invoice["status_transitions"]["finalized_at"] = json!(now);
     let invoice = invoice.clone();

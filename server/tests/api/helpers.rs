@@ -376,6 +376,21 @@ where
     panic!("timed out waiting for {what}");
 }
 
+/// Polls `find` until it finds something, for up to 20 s, and returns it.
+pub async fn eventually_some<T, F, Fut>(what: &str, mut find: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..200 {
+        if let Some(found) = find().await {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
 /// Signs up a member on their own session; returns the session and the member's id.
 pub async fn sign_up_member(app: &TestApp, email: &str) -> (TestApp, String) {
     let member = app.another_visitor();
@@ -479,4 +494,84 @@ pub async fn make_card_fail(emulator: &stripe_emulator::Running, customer: &str,
 pub async fn member_access(member: &TestApp) -> Access {
     let overview: Value = member.call("billing/overview", &[]).await.ok();
     serde_json::from_value(overview["access"].clone()).expect("access")
+}
+
+/// A local SMTP sink: accepts every message and keeps it whole (headers and MIME parts).
+pub struct SmtpSink {
+    pub url: String,
+    pub messages: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind SMTP sink");
+        let url = format!("smtp://{}", listener.local_addr().expect("addr"));
+        let messages = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                tokio::spawn(smtp_session(socket, kept.clone()));
+            }
+        });
+        Self { url, messages }
+    }
+
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().expect("sink lock").clone()
+    }
+}
+
+/// Just enough of RFC 5321 for one client: greet, accept every command, keep DATA.
+async fn smtp_session(
+    socket: tokio::net::TcpStream,
+    messages: Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+    while let Ok(Some(line)) = lines.next_line().await {
+        let command = line.to_ascii_uppercase();
+        let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+            b"250-sink\r\n250 8BITMIME\r\n"
+        } else if command.starts_with("DATA") {
+            let _ = write.write_all(b"354 go ahead\r\n").await;
+            let mut data = String::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line == "." {
+                    break;
+                }
+                data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                data.push('\n');
+            }
+            messages.lock().expect("sink lock").push(data);
+            b"250 queued\r\n"
+        } else if command.starts_with("QUIT") {
+            let _ = write.write_all(b"221 bye\r\n").await;
+            return;
+        } else {
+            b"250 ok\r\n"
+        };
+        if write.write_all(reply).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Creates an API token through the console as the signed-in admin; returns its secret.
+pub async fn api_token(admin: &TestApp, scope: &str, member_email: &str) -> String {
+    let created: app::model::CreatedApiToken = admin
+        .call(
+            "admin/api-tokens/create",
+            &[
+                ("form[name]", "test token"),
+                ("form[scope]", scope),
+                ("form[member_email]", member_email),
+            ],
+        )
+        .await
+        .ok();
+    created.secret
 }

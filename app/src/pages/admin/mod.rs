@@ -1,5 +1,9 @@
+pub mod api_tokens;
 pub mod events;
+pub mod invoice_profile;
+pub mod invoices;
 pub mod overview;
+pub mod payments;
 pub mod product_editor;
 pub mod products;
 pub mod settings_stripe;

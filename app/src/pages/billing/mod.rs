@@ -1,4 +1,5 @@
 pub mod address;
+pub mod invoices;
 pub mod overview;
 pub mod payment_methods;
 pub mod plans;

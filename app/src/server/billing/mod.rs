@@ -4,5 +4,9 @@
 pub mod access;
 pub mod catalog;
 pub mod events;
+pub mod invoices;
+pub mod payments;
+pub mod receipts;
+pub mod api_tokens;
 pub mod member;
 pub mod settings;

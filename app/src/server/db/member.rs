@@ -87,6 +87,22 @@ pub async fn customer_of(
     .await
 }
 
+/// The member a Stripe customer belongs to.
+pub async fn owner_of_customer(
+    db: impl PgExecutor<'_>,
+    mode: &str,
+    customer: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    Ok(sqlx::query_scalar!(
+        "SELECT user_id FROM customers WHERE mode = $1 AND id = $2",
+        mode,
+        customer
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten())
+}
+
 /// The member's subscription that is not over yet (newest first), with its status.
 pub async fn live_subscription(
     db: impl PgExecutor<'_>,

@@ -1,9 +1,10 @@
 //! What Stripe's events leave behind: the versioned objects and their typed projections.
 
 use crate::server::billing::events::objects::{
-    Charge, Customer, Invoice, PaymentIntent, PaymentMethod, Subscription,
+    Charge, Customer, Invoice, PaymentIntent, PaymentMethod, Refund, Subscription,
 };
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -214,8 +215,11 @@ pub async fn upsert_invoice(
         "WITH customer AS (INSERT INTO customers (mode, id) VALUES ($1, $3) ON CONFLICT DO NOTHING)
          INSERT INTO invoices (mode, id, customer_id, subscription_id, status, number, currency,
              subtotal, tax, total, amount_due, amount_paid, hosted_invoice_url, invoice_pdf,
-             created, paid_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             created, paid_at, due_date, period_start, period_end, payment_intent, lines,
+             discounts, tax_lines, customer_name, customer_email, customer_address,
+             customer_tax_ids)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
          ON CONFLICT (mode, id) DO UPDATE SET
              customer_id = excluded.customer_id, subscription_id = excluded.subscription_id,
              status = excluded.status, number = excluded.number, currency = excluded.currency,
@@ -223,7 +227,14 @@ pub async fn upsert_invoice(
              amount_due = excluded.amount_due, amount_paid = excluded.amount_paid,
              hosted_invoice_url = excluded.hosted_invoice_url,
              invoice_pdf = excluded.invoice_pdf, created = excluded.created,
-             paid_at = excluded.paid_at,
+             paid_at = excluded.paid_at, due_date = excluded.due_date,
+             period_start = excluded.period_start, period_end = excluded.period_end,
+             payment_intent = COALESCE(excluded.payment_intent, invoices.payment_intent),
+             lines = excluded.lines, discounts = excluded.discounts,
+             tax_lines = excluded.tax_lines, customer_name = excluded.customer_name,
+             customer_email = excluded.customer_email,
+             customer_address = excluded.customer_address,
+             customer_tax_ids = excluded.customer_tax_ids,
              attention = CASE WHEN excluded.status IN ('open', 'draft')
                               THEN invoices.attention END,
              updated_at = now()",
@@ -242,7 +253,18 @@ pub async fn upsert_invoice(
         i.hosted_invoice_url,
         i.invoice_pdf,
         i.created as _,
-        i.paid_at as _
+        i.paid_at as _,
+        i.due_date as _,
+        i.period_start as _,
+        i.period_end as _,
+        i.payment_intent,
+        Json(&i.lines) as _,
+        Json(&i.discounts) as _,
+        Json(&i.tax_lines) as _,
+        i.customer_name,
+        i.customer_email,
+        i.customer_address,
+        Json(&i.customer_tax_ids) as _
     )
     .execute(db)
     .await
@@ -276,13 +298,14 @@ pub async fn upsert_payment(
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO payments (mode, id, customer_id, status, currency, amount, amount_received,
-                               latest_charge, failure_message, created)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                               latest_charge, failure_message, created, payment_method)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (mode, id) DO UPDATE SET
              customer_id = excluded.customer_id, status = excluded.status,
              currency = excluded.currency, amount = excluded.amount,
              amount_received = excluded.amount_received, latest_charge = excluded.latest_charge,
              failure_message = excluded.failure_message, created = excluded.created,
+             payment_method = COALESCE(excluded.payment_method, payments.payment_method),
              updated_at = now()",
         mode,
         p.id,
@@ -293,7 +316,8 @@ pub async fn upsert_payment(
         p.amount_received,
         p.latest_charge,
         p.failure_message,
-        p.created as _
+        p.created as _,
+        p.payment_method
     )
     .execute(db)
     .await
@@ -458,4 +482,97 @@ pub async fn insert_top_up_credit(
     .execute(db)
     .await?;
     Ok(inserted.rows_affected() == 1)
+}
+
+/// Stores a refund as Stripe last described it.
+pub async fn upsert_refund(db: &mut PgConnection, mode: &str, r: &Refund) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO refunds (mode, id, payment_id, charge_id, status, currency, amount, reason,
+                              created)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (mode, id) DO UPDATE SET
+             payment_id = excluded.payment_id, charge_id = excluded.charge_id,
+             status = excluded.status, amount = excluded.amount, reason = excluded.reason,
+             updated_at = now()",
+        mode,
+        r.id,
+        r.payment_intent,
+        r.charge,
+        r.status,
+        r.currency,
+        r.amount,
+        r.reason,
+        r.created as _
+    )
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// The tax rates among `ids` that Paydesk has not described yet.
+pub async fn unknown_tax_rates(
+    db: &mut PgConnection,
+    mode: &str,
+    ids: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM unnest($2::text[]) AS id
+           WHERE NOT EXISTS (SELECT 1 FROM tax_rates t WHERE t.mode = $1 AND t.id = id)"#,
+        mode,
+        ids
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub struct NewTaxRate<'a> {
+    pub id: &'a str,
+    pub display_name: &'a str,
+    pub percentage: &'a str,
+    pub inclusive: bool,
+    pub jurisdiction: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub state: Option<&'a str>,
+}
+
+pub async fn put_tax_rate(
+    db: &mut PgConnection,
+    mode: &str,
+    t: &NewTaxRate<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO tax_rates (mode, id, display_name, percentage, inclusive, jurisdiction,
+                                country, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (mode, id) DO UPDATE SET display_name = excluded.display_name,
+             jurisdiction = excluded.jurisdiction, country = excluded.country,
+             state = excluded.state",
+        mode,
+        t.id,
+        t.display_name,
+        t.percentage,
+        t.inclusive,
+        t.jurisdiction,
+        t.country,
+        t.state
+    )
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// Queues the receipt of a paid invoice, once per invoice.
+pub async fn enqueue_receipt(
+    db: &mut PgConnection,
+    mode: &str,
+    invoice_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO receipts (mode, invoice_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        mode,
+        invoice_id
+    )
+    .execute(db)
+    .await
+    .map(drop)
 }

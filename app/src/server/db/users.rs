@@ -85,6 +85,19 @@ pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<CurrentUser>, sqlx::
     .transpose()
 }
 
+pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<CurrentUser>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, email, name, role, created_at AS "created_at: DateTime<Utc>"
+           FROM users WHERE email = $1"#,
+        email
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(UserRow::into_user)
+    .transpose()
+}
+
 /// The account and its password hash, for checking a sign-in.
 pub async fn find_credentials(
     pool: &PgPool,

@@ -37,6 +37,8 @@ pub const HANDLED_EVENTS: &[&str] = &[
     "payment_method.detached",
     "payment_method.automatically_updated",
     "charge.refunded",
+    "refund.created",
+    "refund.updated",
     "product.created",
     "product.updated",
     "product.deleted",

@@ -2,7 +2,7 @@
 //! are stored only when newer (see `order`), purchases and top-up credits once per payment.
 
 use super::objects::{
-    text, Charge, CheckoutSession, Customer, Invoice, Kind, PaymentIntent, PaymentMethod,
+    text, Charge, CheckoutSession, Customer, Invoice, Kind, PaymentIntent, PaymentMethod, Refund,
     Subscription, USER_METADATA_KEY,
 };
 use super::order::{judge, State, Verdict, Version};
@@ -121,6 +121,9 @@ async fn apply_object_event(
             Outcome::Applied
         }
     };
+    if kind == Kind::Invoice {
+        describe_tax_rates(db, &mut applier.live, mode, &object).await?;
+    }
     run_effects(db, event, kind, &object).await?;
     Ok(outcome)
 }
@@ -175,6 +178,56 @@ pub(super) async fn store(
             let charge = Charge::read(object).ok_or_else(unreadable)?;
             db::record_refund(db, mode, &charge).await?;
         }
+        Kind::Refund => {
+            let refund = Refund::read(object).ok_or_else(unreadable)?;
+            db::upsert_refund(db, mode, &refund).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Fetches, once each, the tax rates an invoice names, so its PDF can say "VAT 19% (DE)"
+/// without asking Stripe when it is downloaded.
+async fn describe_tax_rates(
+    db: &mut PgConnection,
+    live: &mut LiveStripe<'_>,
+    mode: &str,
+    invoice: &Value,
+) -> Result<(), ApplyError> {
+    let Some(invoice) = Invoice::read(invoice) else {
+        return Ok(());
+    };
+    let ids: Vec<String> = invoice
+        .tax_lines
+        .iter()
+        .filter_map(|t| t.tax_rate.clone())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    for id in db::unknown_tax_rates(db, mode, &ids).await? {
+        let rate = live.fetch(mode, &format!("/tax_rates/{id}")).await?;
+        let field = |key: &str| rate[key].as_str().filter(|v| !v.is_empty());
+        // Stripe sends the percentage as a JSON number; its text is kept as is ("8.875").
+        let percentage = match &rate["percentage"] {
+            Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        let percentage = percentage.strip_suffix(".0").unwrap_or(&percentage);
+        db::put_tax_rate(
+            db,
+            mode,
+            &db::NewTaxRate {
+                id: &id,
+                display_name: field("display_name").unwrap_or("Tax"),
+                percentage,
+                inclusive: rate["inclusive"].as_bool().unwrap_or(false),
+                jurisdiction: field("jurisdiction"),
+                country: field("country"),
+                state: field("state"),
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -204,6 +257,7 @@ async fn run_effects(
             let invoice = Invoice::read(object)
                 .ok_or_else(|| ApplyError::malformed("the invoice lacks fields Paydesk needs"))?;
             if invoice.status == "paid" {
+                db::enqueue_receipt(db, mode, &invoice.id).await?;
                 let paid_at = invoice.paid_at.unwrap_or(invoice.created);
                 for price in &invoice.price_ids {
                     grant_top_up(db, mode, &invoice.id, &invoice.customer_id, price, paid_at)

@@ -2,6 +2,7 @@
 //! stores and ignores the rest, so a newer API version with extra fields still applies.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The kinds of object whose state Paydesk keeps.
@@ -13,6 +14,7 @@ pub enum Kind {
     PaymentIntent,
     PaymentMethod,
     Charge,
+    Refund,
 }
 
 impl Kind {
@@ -24,6 +26,7 @@ impl Kind {
             "payment_intent" => Self::PaymentIntent,
             "payment_method" => Self::PaymentMethod,
             "charge" => Self::Charge,
+            "refund" => Self::Refund,
             _ => return None,
         })
     }
@@ -36,6 +39,7 @@ impl Kind {
             Self::PaymentIntent => "payment_intent",
             Self::PaymentMethod => "payment_method",
             Self::Charge => "charge",
+            Self::Refund => "refund",
         }
     }
 
@@ -48,6 +52,7 @@ impl Kind {
             Self::PaymentIntent => "payment_intents",
             Self::PaymentMethod => "payment_methods",
             Self::Charge => "charges",
+            Self::Refund => "refunds",
         };
         format!("/{collection}/{id}")
     }
@@ -82,6 +87,11 @@ impl Kind {
             Self::PaymentMethod => i64::from(object["customer"].is_null()),
             // Refunds only ever add up.
             Self::Charge => object["amount_refunded"].as_i64().unwrap_or(0),
+            Self::Refund => match status {
+                "pending" => 0,
+                "requires_action" => 1,
+                _ => 2, // succeeded, failed, canceled
+            },
         }
     }
 
@@ -93,6 +103,7 @@ impl Kind {
             Self::Subscription => matches!(status, "canceled" | "incomplete_expired"),
             Self::Invoice => status == "void",
             Self::PaymentIntent => matches!(status, "succeeded" | "canceled"),
+            Self::Refund => matches!(status, "failed" | "canceled"),
             Self::PaymentMethod | Self::Charge => false,
         }
     }
@@ -217,8 +228,141 @@ pub struct Invoice {
     pub invoice_pdf: Option<String>,
     pub created: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
+    pub due_date: Option<DateTime<Utc>>,
+    pub period_start: Option<DateTime<Utc>>,
+    pub period_end: Option<DateTime<Utc>>,
+    /// The payment that paid it (the first, when Stripe lists several).
+    pub payment_intent: Option<String>,
     /// The Stripe prices billed, line by line.
     pub price_ids: Vec<String>,
+    pub lines: Vec<InvoiceLine>,
+    pub discounts: Vec<InvoiceDiscount>,
+    pub tax_lines: Vec<InvoiceTax>,
+    /// The buyer as the invoice names them: Stripe freezes these when it finalizes.
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_address: Option<Value>,
+    pub customer_tax_ids: Vec<TaxIdEntry>,
+}
+
+/// One billed line, as the invoice PDF and lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    pub description: String,
+    pub quantity: i64,
+    /// `None` when the unit price is not a whole number of minor units.
+    pub unit_amount: Option<i64>,
+    pub amount: i64,
+    pub period_start: Option<i64>,
+    pub period_end: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceDiscount {
+    pub label: String,
+    pub amount: i64,
+}
+
+/// Tax charged at one rate; what the rate is (percentage, jurisdiction) is in `tax_rates`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceTax {
+    pub tax_rate: Option<String>,
+    pub inclusive: bool,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxIdEntry {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub value: String,
+}
+
+fn invoice_lines(o: &Value) -> Vec<InvoiceLine> {
+    let Some(lines) = o["lines"]["data"].as_array() else {
+        return Vec::new();
+    };
+    lines
+        .iter()
+        .map(|l| {
+            let quantity = l["quantity"].as_i64().unwrap_or(1);
+            // `unit_amount_decimal` is a decimal string ("1500", "1500.5"); only a whole
+            // number of minor units is shown as a unit price.
+            let unit_amount = l["pricing"]["unit_amount_decimal"]
+                .as_str()
+                .or_else(|| l["price"]["unit_amount_decimal"].as_str())
+                .and_then(|d| d.strip_suffix(".0").unwrap_or(d).parse().ok())
+                .or_else(|| l["price"]["unit_amount"].as_i64());
+            InvoiceLine {
+                description: text(&l["description"]).unwrap_or_default(),
+                quantity,
+                unit_amount,
+                amount: amount(&l["amount"]),
+                period_start: l["period"]["start"].as_i64(),
+                period_end: l["period"]["end"].as_i64(),
+            }
+        })
+        .collect()
+}
+
+fn invoice_discounts(o: &Value) -> Vec<InvoiceDiscount> {
+    let Some(amounts) = o["total_discount_amounts"].as_array() else {
+        return Vec::new();
+    };
+    let label = |discount: &Value| {
+        // An expanded discount names its coupon; an id alone says nothing a buyer reads.
+        let coupon = &discount["coupon"];
+        let promotion = &discount["promotion_code"]["code"];
+        text(promotion)
+            .or_else(|| text(&coupon["name"]))
+            .map_or_else(|| "Discount".to_owned(), |name| format!("Discount ({name})"))
+    };
+    amounts
+        .iter()
+        .filter(|d| amount(&d["amount"]) != 0)
+        .map(|d| InvoiceDiscount {
+            label: label(&d["discount"]),
+            amount: amount(&d["amount"]),
+        })
+        .collect()
+}
+
+fn invoice_taxes(o: &Value) -> Vec<InvoiceTax> {
+    // API versions from 2025 list `total_taxes`; older ones `total_tax_amounts`.
+    if let Some(taxes) = o["total_taxes"].as_array() {
+        return taxes
+            .iter()
+            .map(|t| InvoiceTax {
+                tax_rate: text(&t["tax_rate_details"]["tax_rate"]),
+                inclusive: t["tax_behavior"] == "inclusive",
+                amount: amount(&t["amount"]),
+            })
+            .collect();
+    }
+    o["total_tax_amounts"]
+        .as_array()
+        .map(|taxes| {
+            taxes
+                .iter()
+                .map(|t| InvoiceTax {
+                    tax_rate: text(&t["tax_rate"]),
+                    inclusive: t["inclusive"].as_bool().unwrap_or(false),
+                    amount: amount(&t["amount"]),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn invoice_payment(o: &Value) -> Option<String> {
+    let listed = o["payments"]["data"].as_array().and_then(|payments| {
+        payments
+            .iter()
+            .find(|p| p["status"] == "paid")
+            .or_else(|| payments.first())
+            .and_then(|p| text(&p["payment"]["payment_intent"]))
+    });
+    listed.or_else(|| text(&o["payment_intent"]))
 }
 
 impl Invoice {
@@ -255,7 +399,30 @@ impl Invoice {
             invoice_pdf: text(&o["invoice_pdf"]),
             created: timestamp(&o["created"])?,
             paid_at: timestamp(&o["status_transitions"]["paid_at"]),
+            due_date: timestamp(&o["due_date"]),
+            period_start: timestamp(&o["period_start"]),
+            period_end: timestamp(&o["period_end"]),
+            payment_intent: invoice_payment(o),
             price_ids,
+            lines: invoice_lines(o),
+            discounts: invoice_discounts(o),
+            tax_lines: invoice_taxes(o),
+            customer_name: text(&o["customer_name"]),
+            customer_email: text(&o["customer_email"]),
+            customer_address: Some(o["customer_address"].clone()).filter(Value::is_object),
+            customer_tax_ids: o["customer_tax_ids"]
+                .as_array()
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|t| {
+                            Some(TaxIdEntry {
+                                type_: text(&t["type"])?,
+                                value: text(&t["value"])?,
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }
@@ -269,6 +436,7 @@ pub struct PaymentIntent {
     pub amount: i64,
     pub amount_received: i64,
     pub latest_charge: Option<String>,
+    pub payment_method: Option<String>,
     pub failure_message: Option<String>,
     pub created: DateTime<Utc>,
 }
@@ -283,6 +451,7 @@ impl PaymentIntent {
             amount: amount(&o["amount"]),
             amount_received: amount(&o["amount_received"]),
             latest_charge: text(&o["latest_charge"]),
+            payment_method: text(&o["payment_method"]),
             failure_message: text(&o["last_payment_error"]["message"]),
             created: timestamp(&o["created"])?,
         })
@@ -312,6 +481,34 @@ impl Charge {
             currency: text(&o["currency"])?,
             amount: amount(&o["amount"]),
             amount_refunded: amount(&o["amount_refunded"]),
+            created: timestamp(&o["created"])?,
+        })
+    }
+}
+
+/// A refund of a payment, with the reason the buyer sees on their invoice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refund {
+    pub id: String,
+    pub payment_intent: Option<String>,
+    pub charge: Option<String>,
+    pub status: String,
+    pub currency: String,
+    pub amount: i64,
+    pub reason: Option<String>,
+    pub created: DateTime<Utc>,
+}
+
+impl Refund {
+    pub fn read(o: &Value) -> Option<Self> {
+        Some(Self {
+            id: text(&o["id"])?,
+            payment_intent: text(&o["payment_intent"]),
+            charge: text(&o["charge"]),
+            status: text(&o["status"]).unwrap_or_else(|| "succeeded".to_owned()),
+            currency: text(&o["currency"])?,
+            amount: amount(&o["amount"]),
+            reason: text(&o["reason"]),
             created: timestamp(&o["created"])?,
         })
     }

@@ -8,9 +8,12 @@
 //! tables (`billing::access`).
 
 mod address;
+mod api;
 mod checkout;
 mod payment_methods;
 mod subscription;
+
+pub use api::owner_of;
 
 use crate::model::{AppError, CurrentUser, StripeSettingsView};
 use crate::server::billing::events::objects::USER_METADATA_KEY;

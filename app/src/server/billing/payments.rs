@@ -1,0 +1,187 @@
+//! Payments as the console sees them, and refunds. A refund is checked against what Stripe
+//! says is left on the charge (not a copy that a late webhook could leave stale), made with
+//! an idempotency key, and audited; its outcome comes back by webhook.
+
+use super::invoices::{after_of, currency_of, paged};
+use crate::model::{
+    AppError, Cursor, CurrentUser, Money, Page, PaymentQuery, PaymentState, PaymentSummary,
+    RefundForm, PAGE_SIZE,
+};
+use crate::server::db;
+use crate::server::db::audit::{self, Actor};
+use crate::server::db::payments::{PaymentFilter, PaymentRow};
+use crate::server::error::OrInternal;
+use crate::server::stripe::Form;
+use crate::server::AppState;
+use serde_json::json;
+
+const STATES: &[&str] = &[
+    "succeeded",
+    "partially_refunded",
+    "refunded",
+    "failed",
+    "pending",
+    "canceled",
+];
+
+pub async fn page(state: &AppState, query: &PaymentQuery) -> Result<Page<PaymentSummary>, AppError> {
+    if !query.state.is_empty() && !STATES.contains(&query.state.as_str()) {
+        return Err(AppError::validation("state", "Unknown payment state."));
+    }
+    if query.member.len() > 200 {
+        return Err(AppError::validation("member", "That search is too long."));
+    }
+    let cursor = query.after.as_deref().map(Cursor::decode).transpose()?;
+    let mode = state.mode().await?;
+    let rows = db::payments::page(
+        &state.pool,
+        &mode,
+        &PaymentFilter {
+            state: &query.state,
+            member: query.member.trim(),
+            id: None,
+        },
+        &after_of(cursor.as_ref()),
+        PAGE_SIZE + 1,
+    )
+    .await
+    .or_internal("list payments")?;
+    Ok(paged(
+        rows,
+        |r| Cursor {
+            created: r.created,
+            id: r.id.clone(),
+        },
+        summary,
+    ))
+}
+
+fn summary(r: PaymentRow) -> PaymentSummary {
+    let currency = currency_of(&r.currency);
+    let received = if r.status == "succeeded" {
+        r.amount_received
+    } else {
+        r.amount
+    };
+    let method = match (&r.card_brand, &r.card_last4) {
+        (Some(brand), Some(last4)) => Some(format!("{} ending {last4}", capitalise(brand))),
+        _ => None,
+    };
+    PaymentSummary {
+        state: PaymentState::of(
+            &r.status,
+            r.amount_received,
+            r.amount_refunded,
+            r.failure_message.is_some(),
+        ),
+        amount: Money::new(received, currency.clone()),
+        refunded: Money::new(r.amount_refunded, currency),
+        created: r.created,
+        customer_id: r.customer_id,
+        member_email: r.member_email,
+        member_name: r.member_name,
+        method,
+        failure_message: r.failure_message,
+        invoice_id: r.invoice_id,
+        invoice_number: r.invoice_number,
+        id: r.id,
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// What a refund request left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundMade {
+    pub refund_id: String,
+    pub amount: Money,
+    pub status: String,
+}
+
+/// Refunds all or part of a succeeded payment.
+pub async fn refund(
+    state: &AppState,
+    admin: &CurrentUser,
+    form: &RefundForm,
+) -> Result<RefundMade, AppError> {
+    let stripe = state.settings().stripe().await?;
+    let mode = stripe.mode().as_str();
+    let payment = db::payments::find(&state.pool, mode, form.payment_id.trim())
+        .await
+        .or_internal("load payment")?
+        .ok_or(AppError::NotFound)?;
+    if payment.status != "succeeded" {
+        return Err(AppError::validation(
+            "amount",
+            "Only a payment that succeeded can be refunded.",
+        ));
+    }
+    // What is left, as Stripe has it now: a refund made a moment ago may not be stored yet.
+    let live = stripe
+        .get_with(
+            &format!("/payment_intents/{}", payment.id),
+            &[("expand[0]", "latest_charge")],
+        )
+        .await
+        .map_err(super::settings::payment_error)?;
+    let charge = &live["latest_charge"];
+    if !charge.is_object() {
+        return Err(AppError::validation(
+            "amount",
+            "This payment has no charge to refund.",
+        ));
+    }
+    let captured = charge["amount_captured"]
+        .as_i64()
+        .unwrap_or(payment.amount_received);
+    let refunded = charge["amount_refunded"].as_i64().unwrap_or(0);
+    let currency = currency_of(&payment.currency);
+    let left = Money::new((captured - refunded).max(0), currency.clone());
+    let amount = form.amount_within(&left)?;
+
+    let mut request = Form::new()
+        .set("payment_intent", &payment.id)
+        .set("amount", amount.to_string())
+        .set("reason", &form.reason)
+        .set("metadata[paydesk_admin]", &admin.email);
+    if !form.note.trim().is_empty() {
+        request = request.set("metadata[paydesk_note]", form.note.trim());
+    }
+    // The same refund asked twice (a double click, a retried request) is one refund: the key
+    // names the payment, the amount and what was refunded before it.
+    let key = format!("paydesk-refund-{}-{amount}-{refunded}", payment.id);
+    let made = stripe
+        .post("/refunds", &request, &key)
+        .await
+        .map_err(super::settings::payment_error)?;
+    let refund_id = made["id"].as_str().unwrap_or_default().to_owned();
+    let status = made["status"].as_str().unwrap_or("pending").to_owned();
+    audit::record(
+        &state.pool,
+        &Actor::from(admin),
+        "payment.refunded",
+        &payment.id,
+        json!({
+            "refund": refund_id,
+            "amount": amount,
+            "currency": currency.code(),
+            "reason": form.reason,
+            "note": form.note.trim(),
+            "amount_refunded": { "before": refunded, "after": refunded + amount },
+            "member": payment.member_email,
+        }),
+    )
+    .await
+    .or_internal("audit refund")?;
+    Ok(RefundMade {
+        refund_id,
+        amount: Money::new(amount, currency),
+        status,
+    })
+}
