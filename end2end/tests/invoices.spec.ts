@@ -103,6 +103,10 @@ test("a member downloads an invoice; the admin refunds part of it and manages AP
     await expect(row).toContainText("$9.00");
     await expect(row.getByRole("link", { name: "Download" })).toHaveAttribute("href", /\/billing\/invoices\/.+\/pdf$/);
     await shot(admin, "invoices-admin");
+    await admin.getByRole("link", { name: "Clear" }).click();
+    await expect(admin).toHaveURL(/\/admin\/invoices$/);
+    await expect(admin.getByLabel("Member")).toHaveValue("");
+    await expect(admin.getByLabel("Status")).toHaveValue("");
   });
 
   let paymentId = "";
@@ -114,6 +118,7 @@ test("a member downloads an invoice; the admin refunds part of it and manages AP
     await expect(row).toHaveCount(1);
     await expect(row).toContainText("Visa ending 4242");
     await expect(row.getByTestId("payment-state")).toHaveText("Succeeded");
+    await expect(row.getByTestId("refunded")).toHaveText("—");
     paymentId = (await row.getAttribute("data-payment"))!;
 
     await row.getByRole("button", { name: "Refund" }).click();
@@ -178,7 +183,8 @@ test("a member downloads an invoice; the admin refunds part of it and manages AP
     await expect(admin.getByText(secret)).toHaveCount(0);
 
     await row.getByRole("button", { name: "Revoke" }).click();
-    await row.getByRole("button", { name: "Yes, revoke" }).click();
+    await shot(admin, "invoices-api-token-revoke");
+    await admin.getByRole("button", { name: "Yes, revoke" }).click();
     await expect(row.getByTestId("token-status")).toHaveText("Revoked");
     await expect(row.getByRole("button", { name: "Revoke" })).toHaveCount(0);
     expect((await admin.request.get(`/api/payments/${paymentId}`, asMember)).status()).toBe(401);

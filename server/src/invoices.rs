@@ -31,9 +31,15 @@ pub async fn download(
                 .unwrap_or_else(|_| HeaderValue::from_static("inline"));
             (
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/pdf"),
+                    ),
                     (header::CONTENT_DISPOSITION, disposition),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+                    (
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("private, no-store"),
+                    ),
                 ],
                 bytes,
             )

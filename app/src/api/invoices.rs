@@ -86,7 +86,7 @@ pub async fn get_invoice_profile() -> Result<InvoiceProfile, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "admin/invoice-profile/save")]
 pub async fn save_invoice_profile(profile: InvoiceProfile) -> Result<InvoiceProfile, AppError> {
-    as_admin!(|admin, state| crate::server::billing::invoices::save_profile(
-        &state, &admin, &profile
-    ))
+    as_admin!(
+        |admin, state| crate::server::billing::invoices::save_profile(&state, &admin, &profile)
+    )
 }

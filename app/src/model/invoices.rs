@@ -250,10 +250,7 @@ impl RefundForm {
             .map_err(|m| AppError::validation("amount", m))?
             .amount_minor;
         if amount <= 0 {
-            return Err(AppError::validation(
-                "amount",
-                "Refund more than nothing.",
-            ));
+            return Err(AppError::validation("amount", "Refund more than nothing."));
         }
         if amount > left.amount_minor {
             return Err(AppError::validation(
@@ -299,7 +296,10 @@ impl InvoiceProfile {
             }
         }
         if !self.email.trim().is_empty() && !self.email.contains('@') {
-            return Err(AppError::validation("email", "That is not an email address."));
+            return Err(AppError::validation(
+                "email",
+                "That is not an email address.",
+            ));
         }
         Ok(())
     }
@@ -338,7 +338,9 @@ mod tests {
     fn a_refund_needs_one_of_stripes_reasons() {
         let mut f = form("1");
         f.reason = "because".into();
-        assert!(matches!(f.amount_within(&usd(100)), Err(AppError::Validation { ref field, .. }) if field == "reason"));
+        assert!(
+            matches!(f.amount_within(&usd(100)), Err(AppError::Validation { ref field, .. }) if field == "reason")
+        );
     }
 
     #[test]
@@ -354,12 +356,18 @@ mod tests {
 
     #[test]
     fn payment_states_follow_refunds() {
-        assert_eq!(PaymentState::of("succeeded", 100, 0, false), PaymentState::Succeeded);
+        assert_eq!(
+            PaymentState::of("succeeded", 100, 0, false),
+            PaymentState::Succeeded
+        );
         assert_eq!(
             PaymentState::of("succeeded", 100, 40, false),
             PaymentState::PartiallyRefunded
         );
-        assert_eq!(PaymentState::of("succeeded", 100, 100, false), PaymentState::Refunded);
+        assert_eq!(
+            PaymentState::of("succeeded", 100, 100, false),
+            PaymentState::Refunded
+        );
         assert_eq!(
             PaymentState::of("requires_payment_method", 0, 0, true),
             PaymentState::Failed

@@ -22,8 +22,9 @@ pub use events::{
     EventSummary, FieldDifference, ObjectComparison, ReconcileReport, EVENT_STATUSES,
 };
 pub use invoices::{
-    refund_reason_label, Cursor, InvoiceProfile, InvoiceQuery, InvoiceSummary, Page, PaymentQuery, PaymentState,
-    PaymentSummary, RefundForm, INVOICE_STATUSES, MAX_LOGO_BYTES, PAGE_SIZE, REFUND_REASONS,
+    refund_reason_label, Cursor, InvoiceProfile, InvoiceQuery, InvoiceSummary, Page, PaymentQuery,
+    PaymentState, PaymentSummary, RefundForm, INVOICE_STATUSES, MAX_LOGO_BYTES, PAGE_SIZE,
+    REFUND_REASONS,
 };
 pub use member::{
     check_tax_id, AddressForm, AddressPage, Card, ChangePreview, CheckoutStatus, MemberOverview,

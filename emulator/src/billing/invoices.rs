@@ -427,13 +427,10 @@ pub fn finalize_invoice(state: &mut State, invoice_id: &str) {
         .iter()
         .map(|t| json!({ "type": t["type"], "value": t["value"] }))
         .collect();
-    let buyer = state.customers.get(&customer_id).map(|c| {
-        (
-            c["name"].clone(),
-            c["email"].clone(),
-            c["address"].clone(),
-        )
-    });
+    let buyer = state
+        .customers
+        .get(&customer_id)
+        .map(|c| (c["name"].clone(), c["email"].clone(), c["address"].clone()));
     let number = match state.customers.get_mut(&customer_id) {
         Some(c) => {
             let seq = c["next_invoice_sequence"].as_i64().unwrap_or(1);

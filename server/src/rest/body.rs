@@ -73,7 +73,8 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
                 .filter(|k| {
                     !k.is_empty()
                         && k.len() <= 100
-                        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+                        && k.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
                 })
                 .ok_or_else(|| {
                     ApiError::invalid(
@@ -83,7 +84,9 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
                 })?;
             Ok(key.to_owned())
         }
-        None => Ok(uuid::Builder::from_random_bytes(rand::random()).into_uuid().to_string()),
+        None => Ok(uuid::Builder::from_random_bytes(rand::random())
+            .into_uuid()
+            .to_string()),
     }
 }
 

@@ -86,8 +86,8 @@ pub async fn create_intent(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateIntent>,
 ) -> Result<(StatusCode, Json<Payment>), ApiError> {
-    let currency =
-        Currency::parse(&body.currency).map_err(|message| ApiError::invalid("currency", message))?;
+    let currency = Currency::parse(&body.currency)
+        .map_err(|message| ApiError::invalid("currency", message))?;
     let member = caller.member(&state, body.member_id).await?;
     let billing = MemberBilling::new(&state.app, &member).await?;
     let intent = billing
@@ -121,7 +121,10 @@ pub async fn confirm(
     ApiJson(body): ApiJson<ConfirmIntent>,
 ) -> Result<Json<Payment>, ApiError> {
     let member = caller
-        .member_or_owner(&state, owner_of(&state.app, "payment_intents", &body.payment_intent))
+        .member_or_owner(
+            &state,
+            owner_of(&state.app, "payment_intents", &body.payment_intent),
+        )
         .await?;
     let billing = MemberBilling::new(&state.app, &member).await?;
     let confirmed = billing

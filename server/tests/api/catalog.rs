@@ -271,7 +271,7 @@ async fn import_links_stripe_products_with_their_metadata() {
         .find(|p| p.name == "Workshop")
         .expect("imported");
     assert_eq!(workshop.kind, ProductKind::OneTime);
-    assert_eq!(workshop.prices[0].amount.to_string(), "¥5000");
+    assert_eq!(workshop.prices[0].amount.to_string(), "¥5,000");
     assert_eq!(
         workshop.prices[0].stripe_price_id.as_deref(),
         ticket_price["id"].as_str()

@@ -524,10 +524,7 @@ impl SmtpSink {
 }
 
 /// Just enough of RFC 5321 for one client: greet, accept every command, keep DATA.
-async fn smtp_session(
-    socket: tokio::net::TcpStream,
-    messages: Arc<std::sync::Mutex<Vec<String>>>,
-) {
+async fn smtp_session(socket: tokio::net::TcpStream, messages: Arc<std::sync::Mutex<Vec<String>>>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read).lines();

@@ -11,7 +11,11 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// A member who paid the €19 "Pro" plan, with its paid invoice stored.
-async fn paying_member(app: &TestApp, emulator: &stripe_emulator::Running, email: &str) -> (TestApp, InvoiceSummary) {
+async fn paying_member(
+    app: &TestApp,
+    emulator: &stripe_emulator::Running,
+    email: &str,
+) -> (TestApp, InvoiceSummary) {
     let price = match sqlx::query_scalar::<_, String>(
         "SELECT stripe_price_id FROM prices WHERE stripe_price_id IS NOT NULL LIMIT 1",
     )
@@ -27,7 +31,11 @@ async fn paying_member(app: &TestApp, emulator: &stripe_emulator::Running, email
         .call("billing/checkout", &[("price_id", &price)])
         .await
         .ok();
-    pay_checkout(&serde_json::json!({ "url": redirect.url }), "4242424242424242").await;
+    pay_checkout(
+        &serde_json::json!({ "url": redirect.url }),
+        "4242424242424242",
+    )
+    .await;
     let invoice = eventually_some("the paid invoice in the member's list", || async {
         let page: Page<InvoiceSummary> = member.call("billing/invoices", &[]).await.ok();
         page.items.into_iter().find(|i| i.status == "paid")
@@ -56,7 +64,10 @@ async fn a_paid_invoice_is_listed_for_its_member_and_downloads_as_paydesks_pdf()
     let (member, invoice) = paying_member(&app, &emulator, "ivy@example.com").await;
     assert_eq!(invoice.total.to_string(), "€19.00");
     assert_eq!(invoice.status_label(), "Paid");
-    assert_eq!(invoice.pdf_url, format!("/billing/invoices/{}/pdf", invoice.id));
+    assert_eq!(
+        invoice.pdf_url,
+        format!("/billing/invoices/{}/pdf", invoice.id)
+    );
 
     let response = member.get(&invoice.pdf_url).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -65,7 +76,10 @@ async fn a_paid_invoice_is_listed_for_its_member_and_downloads_as_paydesks_pdf()
     assert!(bytes.starts_with(b"%PDF"));
     let text = pdf_text(&bytes).await;
     assert!(text.contains(invoice.number.as_deref().unwrap()), "{text}");
-    assert!(text.contains("Mia Member") || text.contains("Ada Buyer"), "{text}");
+    assert!(
+        text.contains("Mia Member") || text.contains("Ada Buyer"),
+        "{text}"
+    );
     assert!(text.contains("€19.00"), "{text}");
     assert!(text.to_uppercase().contains("PAID"), "{text}");
 
@@ -89,7 +103,10 @@ async fn another_members_invoice_or_an_unknown_id_is_not_found() {
         let response = stranger.get(&path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         let body = response.text().await.unwrap();
-        assert!(!body.contains(&invoice.id), "a 404 must not echo the invoice");
+        assert!(
+            !body.contains(&invoice.id),
+            "a 404 must not echo the invoice"
+        );
     }
     let page: Page<InvoiceSummary> = stranger.call("billing/invoices", &[]).await.ok();
     assert!(page.items.is_empty());
@@ -119,7 +136,10 @@ async fn with_stripes_invoice_pdf_on_a_download_goes_to_the_hosted_invoice() {
 
 async fn payments(admin: &TestApp, state: &str) -> Vec<PaymentSummary> {
     let page: Page<PaymentSummary> = admin
-        .call("admin/payments", &[("query[state]", state), ("query[member]", "")])
+        .call(
+            "admin/payments",
+            &[("query[state]", state), ("query[member]", "")],
+        )
         .await
         .ok();
     page.items
@@ -169,11 +189,18 @@ async fn refunds_are_bounded_by_what_is_left_audited_and_shown_once_stripe_confi
         .await
         .err();
     assert!(matches!(bad_reason, AppError::Validation { ref field, .. } if field == "reason"));
-    let refunds = stripe_get(&emulator, &format!("/v1/refunds?payment_intent={}", payment.id)).await;
+    let refunds = stripe_get(
+        &emulator,
+        &format!("/v1/refunds?payment_intent={}", payment.id),
+    )
+    .await;
     assert_eq!(refunds["data"].as_array().unwrap().len(), 0);
 
     // A partial refund, then the rest: each comes back by webhook.
-    assert!(refund(&app, &payment.id, "4.00").await.unwrap().contains("€4.00"));
+    assert!(refund(&app, &payment.id, "4.00")
+        .await
+        .unwrap()
+        .contains("€4.00"));
     eventually("partially refunded", || async {
         payments(&app, "partially_refunded").await.len() == 1
     })
@@ -218,7 +245,10 @@ async fn members_cannot_reach_payments_refunds_invoices_or_tokens_of_the_console
     let (app, _emulator) = spawn_app_with_stripe().await;
     let (member, _) = sign_up_member(&app, "nosy@example.com").await;
     for (endpoint, form) in [
-        ("admin/payments", vec![("query[state]", ""), ("query[member]", "")]),
+        (
+            "admin/payments",
+            vec![("query[state]", ""), ("query[member]", "")],
+        ),
         (
             "admin/invoices",
             vec![
@@ -266,11 +296,20 @@ async fn a_paid_invoice_is_mailed_once_with_its_pdf_attached() {
     .await;
     register_webhook(&app, &emulator).await;
     let (_, invoice) = paying_member(&app, &emulator, "mailme@example.com").await;
-    eventually("the receipt in the SMTP sink", || async { !sink.messages().is_empty() }).await;
+    eventually("the receipt in the SMTP sink", || async {
+        !sink.messages().is_empty()
+    })
+    .await;
     let message = sink.messages()[0].clone();
     assert!(message.contains("To: mailme@example.com"), "{message}");
-    assert!(message.contains(&format!("Receipt for invoice {}", invoice.number.clone().unwrap())));
-    assert!(message.contains("Content-Type: application/pdf"), "{message}");
+    assert!(message.contains(&format!(
+        "Receipt for invoice {}",
+        invoice.number.clone().unwrap()
+    )));
+    assert!(
+        message.contains("Content-Type: application/pdf"),
+        "{message}"
+    );
     let status: String = sqlx::query_scalar("SELECT status FROM receipts WHERE invoice_id = $1")
         .bind(&invoice.id)
         .fetch_one(&app.pool)
@@ -351,7 +390,10 @@ async fn the_admin_invoice_list_filters_and_pages_by_keyset() {
     let second = admin_invoices(&app, &[("query[after]", next.as_str())]).await;
     assert_eq!(second.items.len(), 3);
     assert!(second.next.is_none());
-    assert!(second.items.iter().all(|i| first.items.iter().all(|f| f.id != i.id)));
+    assert!(second
+        .items
+        .iter()
+        .all(|i| first.items.iter().all(|f| f.id != i.id)));
     // Exactly a page: no next link.
     let paid = admin_invoices(&app, &[("query[status]", "paid")]).await;
     assert_eq!(paid.items.len(), 25);
@@ -379,9 +421,26 @@ async fn the_admin_invoice_list_filters_and_pages_by_keyset() {
                 "admin/invoices",
                 &[
                     ("query[member]", ""),
-                    ("query[status]", if field == "query[status]" { value } else { "" }),
-                    ("query[currency]", if field == "query[currency]" { value } else { "" }),
-                    ("query[after]", if field == "query[after]" { value } else { "0_x" }),
+                    (
+                        "query[status]",
+                        if field == "query[status]" { value } else { "" },
+                    ),
+                    (
+                        "query[currency]",
+                        if field == "query[currency]" {
+                            value
+                        } else {
+                            ""
+                        },
+                    ),
+                    (
+                        "query[after]",
+                        if field == "query[after]" {
+                            value
+                        } else {
+                            "0_x"
+                        },
+                    ),
                 ],
             )
             .await;

@@ -16,7 +16,8 @@ struct Api<'a> {
 
 impl Api<'_> {
     async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = reqwest::Client::new().request(method, format!("{}{path}", self.app.base));
+        let mut request =
+            reqwest::Client::new().request(method, format!("{}{path}", self.app.base));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -26,7 +27,10 @@ impl Api<'_> {
         let response = request.send().await.unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
@@ -45,29 +49,50 @@ fn api<'a>(app: &'a TestApp, token: &str) -> Api<'a> {
 async fn calls_without_a_live_token_are_refused_with_a_json_error() {
     let (app, _emulator) = spawn_app_with_stripe().await;
     sign_up_member(&app, "tok@example.com").await;
-    let anonymous = Api { app: &app, token: None };
-    let (status, body) = anonymous.post("/api/payments/create-intent", json!({})).await;
+    let anonymous = Api {
+        app: &app,
+        token: None,
+    };
+    let (status, body) = anonymous
+        .post("/api/payments/create-intent", json!({}))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "unauthorized");
 
-    let (status, _) = api(&app, "pdk_notarealtoken").send(Method::GET, "/api/payments/pi_1", None).await;
+    let (status, _) = api(&app, "pdk_notarealtoken")
+        .send(Method::GET, "/api/payments/pi_1", None)
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let secret = api_token(&app, "member", "tok@example.com").await;
-    let (status, _) = api(&app, &secret).send(Method::GET, "/api/payments/pi_unknown", None).await;
+    let (status, _) = api(&app, &secret)
+        .send(Method::GET, "/api/payments/pi_unknown", None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM api_tokens").fetch_one(&app.pool).await.unwrap();
-    app.call::<()>("admin/api-tokens/revoke", &[("id", &id.to_string())]).await.ok();
-    let (status, body) = api(&app, &secret).send(Method::GET, "/api/payments/pi_unknown", None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-
-    // Only the hash is stored, and the audit log names the token, never its secret.
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT secret_hash FROM api_tokens").fetch_one(&app.pool).await.unwrap();
-    assert_eq!(stored.len(), 32);
-    let audit: String = sqlx::query_scalar("SELECT string_agg(details::text, ' ') FROM audit_log WHERE action LIKE 'api_token.%'")
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM api_tokens")
         .fetch_one(&app.pool)
         .await
         .unwrap();
+    app.call::<()>("admin/api-tokens/revoke", &[("id", &id.to_string())])
+        .await
+        .ok();
+    let (status, body) = api(&app, &secret)
+        .send(Method::GET, "/api/payments/pi_unknown", None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+
+    // Only the hash is stored, and the audit log names the token, never its secret.
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT secret_hash FROM api_tokens")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 32);
+    let audit: String = sqlx::query_scalar(
+        "SELECT string_agg(details::text, ' ') FROM audit_log WHERE action LIKE 'api_token.%'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     assert!(audit.contains("test token") && !audit.contains(&secret));
 }
 
@@ -81,49 +106,78 @@ async fn a_member_token_pays_and_sees_only_its_own_payments() {
     let other = api(&app, &api_token(&app, "member", "other@example.com").await);
 
     let (status, intent) = payer
-        .post("/api/payments/create-intent", json!({"amount": 2500, "currency": "eur", "description": "Workshop"}))
+        .post(
+            "/api/payments/create-intent",
+            json!({"amount": 2500, "currency": "eur", "description": "Workshop"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{intent}");
     assert_eq!(intent["status"], "requires_payment_method");
     let id = intent["id"].as_str().unwrap().to_owned();
 
     let (status, paid) = payer
-        .post("/api/payments/confirm", json!({"payment_intent": id, "payment_method": "pm_card_visa"}))
+        .post(
+            "/api/payments/confirm",
+            json!({"payment_intent": id, "payment_method": "pm_card_visa"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{paid}");
     assert_eq!(paid["status"], "succeeded");
     assert_eq!(paid["amount_received"], 2500);
     let (status, again) = payer
-        .post("/api/payments/confirm", json!({"payment_intent": id, "payment_method": "pm_card_visa"}))
+        .post(
+            "/api/payments/confirm",
+            json!({"payment_intent": id, "payment_method": "pm_card_visa"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
 
-    let (status, read) = payer.send(Method::GET, &format!("/api/payments/{id}"), None).await;
+    let (status, read) = payer
+        .send(Method::GET, &format!("/api/payments/{id}"), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(read["status"], "succeeded");
     // Someone else's payment does not exist for another member's token.
-    let (status, body) = other.send(Method::GET, &format!("/api/payments/{id}"), None).await;
+    let (status, body) = other
+        .send(Method::GET, &format!("/api/payments/{id}"), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
     let (status, _) = other
-        .post("/api/payments/confirm", json!({"payment_intent": id, "payment_method": "pm_card_visa"}))
+        .post(
+            "/api/payments/confirm",
+            json!({"payment_intent": id, "payment_method": "pm_card_visa"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // A member token cannot act for another member.
     let (status, body) = payer
-        .post("/api/payments/create-intent", json!({"amount": 100, "currency": "eur", "member_id": other_id}))
+        .post(
+            "/api/payments/create-intent",
+            json!({"amount": 100, "currency": "eur", "member_id": other_id}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
     // An admin token reads anyone's, and must name the member to charge.
     let admin = api(&app, &api_token(&app, "admin", "").await);
-    let (status, _) = admin.send(Method::GET, &format!("/api/payments/{id}"), None).await;
+    let (status, _) = admin
+        .send(Method::GET, &format!("/api/payments/{id}"), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = admin.post("/api/payments/create-intent", json!({"amount": 100, "currency": "eur"})).await;
+    let (status, body) = admin
+        .post(
+            "/api/payments/create-intent",
+            json!({"amount": 100, "currency": "eur"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["field"], "member_id");
     let (status, _) = admin
-        .post("/api/payments/create-intent", json!({"amount": 100, "currency": "eur", "member_id": other_id}))
+        .post(
+            "/api/payments/create-intent",
+            json!({"amount": 100, "currency": "eur", "member_id": other_id}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
 
@@ -145,34 +199,58 @@ async fn a_declined_card_is_a_402_and_a_failed_payment_cannot_be_refunded() {
     let (app, emulator) = spawn_app_with_stripe().await;
     register_webhook(&app, &emulator).await;
     sign_up_member(&app, "declined@example.com").await;
-    let payer = api(&app, &api_token(&app, "member", "declined@example.com").await);
-    let (_, intent) = payer.post("/api/payments/create-intent", json!({"amount": 900, "currency": "usd"})).await;
+    let payer = api(
+        &app,
+        &api_token(&app, "member", "declined@example.com").await,
+    );
+    let (_, intent) = payer
+        .post(
+            "/api/payments/create-intent",
+            json!({"amount": 900, "currency": "usd"}),
+        )
+        .await;
     let id = intent["id"].as_str().unwrap().to_owned();
     let (status, body) = payer
-        .post("/api/payments/confirm", json!({"payment_intent": id, "payment_method": "pm_card_chargeDeclined"}))
+        .post(
+            "/api/payments/confirm",
+            json!({"payment_intent": id, "payment_method": "pm_card_chargeDeclined"}),
+        )
         .await;
     assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{body}");
     assert_eq!(body["error"]["code"], "payment_failed");
-    assert!(body["error"]["message"].as_str().unwrap().contains("declined"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("declined"));
 
     eventually("the failed payment stored", || async {
-        sqlx::query_scalar::<_, Option<String>>("SELECT failure_message FROM payments WHERE id = $1")
-            .bind(&id)
-            .fetch_optional(&app.pool)
-            .await
-            .unwrap()
-            .flatten()
-            .is_some()
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT failure_message FROM payments WHERE id = $1",
+        )
+        .bind(&id)
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap()
+        .flatten()
+        .is_some()
     })
     .await;
     let refused = app
         .call::<String>(
             "admin/payments/refund",
-            &[("form[payment_id]", id.as_str()), ("form[amount]", ""), ("form[reason]", "duplicate"), ("form[note]", "")],
+            &[
+                ("form[payment_id]", id.as_str()),
+                ("form[amount]", ""),
+                ("form[reason]", "duplicate"),
+                ("form[note]", ""),
+            ],
         )
         .await
         .err();
-    assert!(matches!(refused, app::model::AppError::Validation { .. }), "{refused:?}");
+    assert!(
+        matches!(refused, app::model::AppError::Validation { .. }),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]
@@ -185,9 +263,14 @@ async fn validation_errors_name_the_field_and_change_nothing() {
         (json!({"amount": "ten", "currency": "eur"}), "amount"),
         (json!({"amount": 0, "currency": "eur"}), "amount"),
         (json!({"amount": 100, "currency": "euro"}), "currency"),
-        (json!({"amount": 100, "currency": "eur", "colour": "red"}), "colour"),
+        (
+            json!({"amount": 100, "currency": "eur", "colour": "red"}),
+            "colour",
+        ),
     ] {
-        let (status, answer) = payer.post("/api/payments/create-intent", body.clone()).await;
+        let (status, answer) = payer
+            .post("/api/payments/create-intent", body.clone())
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
         assert_eq!(answer["error"]["code"], "validation_failed");
         assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
@@ -204,15 +287,25 @@ async fn subscriptions_are_created_changed_and_canceled_through_the_api() {
     sign_up_member(&app, "subs@example.com").await;
     let member = api(&app, &api_token(&app, "member", "subs@example.com").await);
 
-    let (status, body) = member.post("/api/subscriptions/create", json!({"price_id": price})).await;
+    let (status, body) = member
+        .post("/api/subscriptions/create", json!({"price_id": price}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"]["field"], "payment_method");
-    let (status, body) = member.post("/api/subscriptions/create", json!({"price_id": "price_nope", "payment_method": "pm_card_visa"})).await;
+    let (status, body) = member
+        .post(
+            "/api/subscriptions/create",
+            json!({"price_id": "price_nope", "payment_method": "pm_card_visa"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["field"], "price_id");
 
     let (status, sub) = member
-        .post("/api/subscriptions/create", json!({"price_id": price, "payment_method": "pm_card_visa"}))
+        .post(
+            "/api/subscriptions/create",
+            json!({"price_id": price, "payment_method": "pm_card_visa"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{sub}");
     assert_eq!(sub["status"], "active");
@@ -229,23 +322,41 @@ async fn subscriptions_are_created_changed_and_canceled_through_the_api() {
     })
     .await;
     let (status, _) = member
-        .post("/api/subscriptions/create", json!({"price_id": price, "payment_method": "pm_card_visa"}))
+        .post(
+            "/api/subscriptions/create",
+            json!({"price_id": price, "payment_method": "pm_card_visa"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     let path = format!("/api/subscriptions/{id}");
     let (status, body) = member.send(Method::PUT, &path, Some(json!({}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body) = member.send(Method::PUT, &path, Some(json!({"cancel_at_period_end": true}))).await;
+    let (status, body) = member
+        .send(
+            Method::PUT,
+            &path,
+            Some(json!({"cancel_at_period_end": true})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["cancel_at_period_end"], true);
-    let (status, body) = member.send(Method::PUT, &path, Some(json!({"cancel_at_period_end": false}))).await;
+    let (status, body) = member
+        .send(
+            Method::PUT,
+            &path,
+            Some(json!({"cancel_at_period_end": false})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["cancel_at_period_end"], false);
 
     // Another member's token: not found, and nothing changes.
     sign_up_member(&app, "intruder@example.com").await;
-    let intruder = api(&app, &api_token(&app, "member", "intruder@example.com").await);
+    let intruder = api(
+        &app,
+        &api_token(&app, "member", "intruder@example.com").await,
+    );
     let (status, _) = intruder.send(Method::DELETE, &path, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
@@ -257,7 +368,10 @@ async fn subscriptions_are_created_changed_and_canceled_through_the_api() {
 #[tokio::test]
 async fn the_openapi_document_lists_exactly_the_routes_that_answer() {
     let (app, _emulator) = spawn_app_with_stripe().await;
-    let anonymous = Api { app: &app, token: None };
+    let anonymous = Api {
+        app: &app,
+        token: None,
+    };
     let (status, document) = anonymous.send(Method::GET, "/api/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
     let mut documented = BTreeSet::new();

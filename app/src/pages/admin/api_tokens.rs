@@ -158,8 +158,8 @@ fn TokenTable(tokens: Vec<ApiTokenView>, revoke: RevokeAction) -> impl IntoView 
             <table class="tokens">
                 <thead>
                     <tr>
-                        <th>"Name"</th><th>"Token"</th><th>"Acts as"</th><th>"Created by"</th>
-                        <th>"Created"</th><th>"Last used"</th><th>"Status"</th><th></th>
+                        <th>"Name"</th><th>"Token"</th><th>"Acts as"</th><th>"Created"</th>
+                        <th>"Last used"</th><th>"Status"</th><th></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -176,14 +176,15 @@ fn TokenRow(token: ApiTokenView, revoke: RevokeAction) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let id = token.id;
     let revoked = token.revoked_at.is_some();
-    let name = token.name.clone();
     view! {
         <tr data-testid="api-token" data-token=id.to_string() class:archived=revoked>
             <td>{token.name}</td>
             <td><code class="masked">{format!("{}…", token.prefix)}</code></td>
-            <td>{token.acts_as}</td>
-            <td>{token.created_by.unwrap_or_else(|| "—".into())}</td>
-            <td class="nowrap">{when(token.created_at)}</td>
+            <td class="member">{token.acts_as}</td>
+            <td>
+                <span class="nowrap">{when(token.created_at)}</span>
+                {token.created_by.map(|by| view! { <br/><span class="muted small">{format!("by {by}")}</span> })}
+            </td>
             <td class="nowrap">{token.last_used_at.map(when).unwrap_or_else(|| "Never".into())}</td>
             <td>
                 {match token.revoked_at {
@@ -196,23 +197,26 @@ fn TokenRow(token: ApiTokenView, revoke: RevokeAction) -> impl IntoView {
             </td>
             <td class="row-actions">
                 {(!revoked).then(|| view! {
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || view! {
-                            <button class="button small danger" on:click=move |_| confirming.set(true)>"Revoke"</button>
-                        }
-                    >
-                        <span class="confirm">
-                            <span>{format!("Revoke “{name}”? Anything using it stops working.")}</span>
-                            <button class="button small danger" disabled=move || revoke.pending().get()
-                                on:click=move |_| { revoke.dispatch(id); }>
-                                "Yes, revoke"
-                            </button>
-                            <button class="link-button" on:click=move |_| confirming.set(false)>"Keep"</button>
-                        </span>
-                    </Show>
+                    <button class="button small danger" aria-expanded=move || confirming.get().to_string()
+                        on:click=move |_| confirming.set(true)>
+                        "Revoke"
+                    </button>
                 })}
             </td>
         </tr>
+        <Show when=move || confirming.get() && !revoked>
+            <tr class="detail-row">
+                <td colspan="7">
+                    <span class="confirm">
+                        <span>"Revoke this token? Anything using it stops working at once."</span>
+                        <button class="button small danger" disabled=move || revoke.pending().get()
+                            on:click=move |_| { revoke.dispatch(id); }>
+                            "Yes, revoke"
+                        </button>
+                        <button class="link-button" on:click=move |_| confirming.set(false)>"Keep"</button>
+                    </span>
+                </td>
+            </tr>
+        </Show>
     }
 }

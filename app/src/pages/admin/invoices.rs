@@ -51,6 +51,8 @@ pub fn AdminInvoices() -> impl IntoView {
     let invoices = Resource::new(move || params.with(query_from), get_invoices);
     let initial = params.with_untracked(query_from);
     let value = |v: Option<NaiveDate>| v.map(|d| d.to_string()).unwrap_or_default();
+    // The inputs follow the URL too, so Clear and Back show the filters that apply.
+    let current = move |key: &'static str| move || params.with(|p| p.get(key).unwrap_or_default());
     view! {
         <Title text="Invoices"/>
         <h1>"Invoices"</h1>
@@ -59,11 +61,11 @@ pub fn AdminInvoices() -> impl IntoView {
             <label class="wide-field">
                 "Member"
                 <input type="search" name="member" value=initial.member.clone()
-                    placeholder="Email, name or cus_…"/>
+                    prop:value=current("member") placeholder="Email, name or cus_…"/>
             </label>
             <label>
                 "Status"
-                <select name="status">
+                <select name="status" prop:value=current("status")>
                     <option value="">"Any"</option>
                     {INVOICE_STATUSES.iter().map(|s| view! {
                         <option value=*s selected=initial.status == *s>{status_label(s)}</option>
@@ -73,10 +75,16 @@ pub fn AdminInvoices() -> impl IntoView {
             <label class="narrow-field">
                 "Currency"
                 <input type="text" name="currency" value=initial.currency.to_ascii_uppercase()
-                    maxlength="3" placeholder="USD" class="currency"/>
+                    prop:value=current("currency") maxlength="3" placeholder="USD" class="currency"/>
             </label>
-            <label class="date-field">"From"<input type="date" name="from" value=value(initial.from)/></label>
-            <label class="date-field">"To"<input type="date" name="to" value=value(initial.to)/></label>
+            <label class="date-field">
+                "From"
+                <input type="date" name="from" value=value(initial.from) prop:value=current("from")/>
+            </label>
+            <label class="date-field">
+                "To"
+                <input type="date" name="to" value=value(initial.to) prop:value=current("to")/>
+            </label>
             <div class="filter-actions">
                 <button class="button primary" type="submit">"Filter"</button>
                 <a href=PATH class="button secondary">"Clear"</a>
@@ -146,7 +154,7 @@ fn InvoiceRow(invoice: InvoiceSummary) -> impl IntoView {
     };
     view! {
         <tr data-testid="invoice" data-invoice=invoice.id.clone()>
-            <td>
+            <td class="member">
                 {invoice.customer_email.unwrap_or_else(|| "—".into())}
                 {invoice.customer_name.map(|n| view! { <br/><span class="muted small">{n}</span> })}
             </td>

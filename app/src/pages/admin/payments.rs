@@ -107,7 +107,9 @@ pub fn Payments() -> impl IntoView {
             <input type="hidden" name="state" value=current_state/>
             <label>
                 "Member"
-                <input type="search" name="member" value=initial_member placeholder="Email, name or cus_…"/>
+                <input type="search" name="member" value=initial_member
+                    prop:value=move || params.with(|p| p.get("member").unwrap_or_default())
+                    placeholder="Email, name or cus_…"/>
             </label>
             <button class="button primary" type="submit">"Search"</button>
         </Form>
@@ -145,7 +147,7 @@ fn PaymentTable(
                 <thead>
                     <tr>
                         <th>"Member"</th><th class="num">"Amount"</th><th class="num">"Refunded"</th>
-                        <th>"Method"</th><th>"Date"</th><th>"State"</th><th>"Invoice"</th><th></th>
+                        <th>"Date and method"</th><th>"State"</th><th>"Invoice"</th><th></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -193,14 +195,16 @@ fn PaymentRow(payment: PaymentSummary, state: RefundState) -> impl IntoView {
     };
     view! {
         <tr data-testid="payment" data-payment=id.clone()>
-            <td>
+            <td class="member">
                 {payment.member_email.clone().unwrap_or_else(|| "—".into())}
                 {payment.member_name.clone().map(|n| view! { <br/><span class="muted small">{n}</span> })}
             </td>
             <td class="num">{payment.amount.to_string()}</td>
             <td class="num" data-testid="refunded">{refunded}</td>
-            <td class="nowrap">{payment.method.clone().unwrap_or_else(|| "—".into())}</td>
-            <td class="nowrap">{payment.created.format("%Y-%m-%d %H:%M").to_string()}</td>
+            <td class="nowrap">
+                {payment.created.format("%Y-%m-%d %H:%M").to_string()}
+                {payment.method.clone().map(|m| view! { <br/><span class="muted small">{m}</span> })}
+            </td>
             <td>
                 <span class=state_class(label) data-testid="payment-state">{label}</span>
                 {(payment.state == PaymentState::Failed).then(|| payment.failure_message.clone()).flatten()
@@ -217,8 +221,8 @@ fn PaymentRow(payment: PaymentSummary, state: RefundState) -> impl IntoView {
             </td>
         </tr>
         <Show when=is_open>
-            <tr class="refund-row">
-                <td colspan="8">
+            <tr class="detail-row">
+                <td colspan="7">
                     <RefundPanel payment_id=id.clone() refundable=refundable.to_string() state/>
                 </td>
             </tr>

@@ -2,7 +2,7 @@
 //! Everything is read from what webhooks stored; Stripe is not asked at download time.
 
 use crate::model::{
-    AppError, Currency, Cursor, CurrentUser, InvoiceProfile, InvoiceQuery, InvoiceSummary, Money,
+    AppError, Currency, CurrentUser, Cursor, InvoiceProfile, InvoiceQuery, InvoiceSummary, Money,
     Page, MAX_LOGO_BYTES, PAGE_SIZE, TAX_ID_TYPES,
 };
 use crate::server::db;
@@ -160,7 +160,12 @@ pub async fn save_profile(
 ) -> Result<InvoiceProfile, AppError> {
     use base64::Engine;
     form.validate()?;
-    let logo = match form.logo_png_base64.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+    let logo = match form
+        .logo_png_base64
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         Some(encoded) => {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(encoded)
@@ -168,9 +173,9 @@ pub async fn save_profile(
             if bytes.len() > MAX_LOGO_BYTES {
                 return Err(AppError::validation("logo", "Use a logo under 200 KB."));
             }
-            if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-                return Err(AppError::validation("logo", "The logo must be a PNG image."));
-            }
+            pdf::check_logo(&bytes).map_err(|_| {
+                AppError::validation("logo", "The logo must be a PNG image up to 1000 px a side.")
+            })?;
             Some(Some(bytes))
         }
         None if form.remove_logo => Some(None),
@@ -200,7 +205,10 @@ pub async fn save_profile(
     ];
     for (field, old, new) in fields {
         if old != new {
-            changes.insert(field.into(), serde_json::json!({ "before": old, "after": new }));
+            changes.insert(
+                field.into(),
+                serde_json::json!({ "before": old, "after": new }),
+            );
         }
     }
     if let Some(new_logo) = &logo {
@@ -248,14 +256,21 @@ pub async fn download(
     }
     let bytes = render(&state.pool, &mode, row.clone()).await?;
     Ok(Download::Pdf {
-        filename: format!("invoice-{}.pdf", file_safe(row.number.as_deref().unwrap_or(&row.id))),
+        filename: format!(
+            "invoice-{}.pdf",
+            file_safe(row.number.as_deref().unwrap_or(&row.id))
+        ),
         bytes,
     })
 }
 
 /// Renders a stored invoice with what it refers to (tax rates, refunds, the seller).
 pub async fn render(pool: &PgPool, mode: &str, row: InvoiceDocRow) -> Result<Vec<u8>, AppError> {
-    let rate_ids: Vec<String> = row.tax_lines.iter().filter_map(|t| t.tax_rate.clone()).collect();
+    let rate_ids: Vec<String> = row
+        .tax_lines
+        .iter()
+        .filter_map(|t| t.tax_rate.clone())
+        .collect();
     let rates = db::invoices::tax_rates(pool, mode, &rate_ids)
         .await
         .or_internal("load tax rates")?;
@@ -278,7 +293,13 @@ pub async fn render(pool: &PgPool, mode: &str, row: InvoiceDocRow) -> Result<Vec
 
 pub(crate) fn file_safe(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -313,7 +334,10 @@ pub fn document_of(
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .collect(),
-        tax_ids: Some(profile.tax_id).filter(|t| !t.trim().is_empty()).into_iter().collect(),
+        tax_ids: Some(profile.tax_id)
+            .filter(|t| !t.trim().is_empty())
+            .into_iter()
+            .collect(),
     };
     let buyer = Party {
         name: row
@@ -322,7 +346,11 @@ pub fn document_of(
             .or(row.member_name.clone())
             .unwrap_or_default(),
         email: row.customer_email.clone().or(row.member_email.clone()),
-        address: row.customer_address.as_ref().map(address_lines).unwrap_or_default(),
+        address: row
+            .customer_address
+            .as_ref()
+            .map(address_lines)
+            .unwrap_or_default(),
         tax_ids: row
             .customer_tax_ids
             .iter()
@@ -407,7 +435,10 @@ fn tax_id_label(kind: &str) -> String {
     TAX_ID_TYPES
         .iter()
         .find(|(k, _, _)| *k == kind)
-        .map_or_else(|| kind.replace('_', " ").to_uppercase(), |(_, label, _)| (*label).to_owned())
+        .map_or_else(
+            || kind.replace('_', " ").to_uppercase(),
+            |(_, label, _)| (*label).to_owned(),
+        )
 }
 
 /// A Stripe address as the lines of a letter.
@@ -423,12 +454,17 @@ fn address_lines(address: &Value) -> Vec<String> {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    [field("line1"), field("line2"), Some(city_line.as_str()), field("country")]
-        .into_iter()
-        .flatten()
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect()
+    [
+        field("line1"),
+        field("line2"),
+        Some(city_line.as_str()),
+        field("country"),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|l| !l.is_empty())
+    .map(str::to_owned)
+    .collect()
 }
 
 #[cfg(test)]

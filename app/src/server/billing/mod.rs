@@ -2,11 +2,11 @@
 //! axum here, so each rule can be tested against a real Postgres and the Stripe emulator alone.
 
 pub mod access;
+pub mod api_tokens;
 pub mod catalog;
 pub mod events;
 pub mod invoices;
+pub mod member;
 pub mod payments;
 pub mod receipts;
-pub mod api_tokens;
-pub mod member;
 pub mod settings;

@@ -4,7 +4,7 @@
 
 use super::invoices::{after_of, currency_of, paged};
 use crate::model::{
-    AppError, Cursor, CurrentUser, Money, Page, PaymentQuery, PaymentState, PaymentSummary,
+    AppError, CurrentUser, Cursor, Money, Page, PaymentQuery, PaymentState, PaymentSummary,
     RefundForm, PAGE_SIZE,
 };
 use crate::server::db;
@@ -24,7 +24,10 @@ const STATES: &[&str] = &[
     "canceled",
 ];
 
-pub async fn page(state: &AppState, query: &PaymentQuery) -> Result<Page<PaymentSummary>, AppError> {
+pub async fn page(
+    state: &AppState,
+    query: &PaymentQuery,
+) -> Result<Page<PaymentSummary>, AppError> {
     if !query.state.is_empty() && !STATES.contains(&query.state.as_str()) {
         return Err(AppError::validation("state", "Unknown payment state."));
     }

@@ -35,7 +35,12 @@ impl Mailer {
     pub fn new(config: &SmtpConfig) -> anyhow::Result<Self> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(config.url.expose_secret())
             // Never echo the URL: it may carry a password.
-            .map_err(|e| anyhow!("the SMTP URL is not valid: {}", e.to_string().replace(config.url.expose_secret(), "<url>")))?
+            .map_err(|e| {
+                anyhow!(
+                    "the SMTP URL is not valid: {}",
+                    e.to_string().replace(config.url.expose_secret(), "<url>")
+                )
+            })?
             .timeout(Some(Duration::from_secs(20)))
             .build();
         Ok(Self {
@@ -78,7 +83,10 @@ impl Mailer {
                     let error = format!("{e:#}");
                     tracing::warn!(invoice = %receipt.invoice_id, error, "receipt not sent");
                     let retry_at = (receipt.attempts < MAX_ATTEMPTS).then(|| {
-                        Utc::now() + chrono::Duration::minutes(2_i64.pow(receipt.attempts.clamp(0, 10) as u32))
+                        Utc::now()
+                            + chrono::Duration::minutes(
+                                2_i64.pow(receipt.attempts.clamp(0, 10) as u32),
+                            )
                     });
                     db::receipts::mark_failed(
                         &mut db,

@@ -1,15 +1,15 @@
 //! SQL only: free functions over a pool, every statement checked at compile time.
 
 pub mod access;
+pub mod api_tokens;
 pub mod audit;
 pub mod catalog;
 pub mod events;
 pub mod invoices;
-pub mod payments;
-pub mod api_tokens;
-pub mod receipts;
 pub mod login_failures;
 pub mod member;
+pub mod payments;
+pub mod receipts;
 pub mod settings;
 pub mod stripe_state;
 pub mod users;

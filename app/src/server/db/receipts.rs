@@ -30,7 +30,11 @@ pub async fn claim_due(db: &mut PgConnection, limit: i64) -> Result<Vec<DueRecei
     .await
 }
 
-pub async fn mark_sent(db: &mut PgConnection, mode: &str, invoice_id: &str) -> Result<(), sqlx::Error> {
+pub async fn mark_sent(
+    db: &mut PgConnection,
+    mode: &str,
+    invoice_id: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE receipts SET status = 'sent', sent_at = now(), last_error = NULL
          WHERE mode = $1 AND invoice_id = $2",

@@ -485,7 +485,11 @@ pub async fn insert_top_up_credit(
 }
 
 /// Stores a refund as Stripe last described it.
-pub async fn upsert_refund(db: &mut PgConnection, mode: &str, r: &Refund) -> Result<(), sqlx::Error> {
+pub async fn upsert_refund(
+    db: &mut PgConnection,
+    mode: &str,
+    r: &Refund,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO refunds (mode, id, payment_id, charge_id, status, currency, amount, reason,
                               created)

@@ -125,7 +125,7 @@ fn paragraph(canvas: &mut Canvas, x: f32, top: f32, text: &str, style: Style, wi
 }
 
 /// A label at `x` with its value right-aligned at the right margin (on the next line when the
-/// two would touch); returns the new top.
+/// two would touch, wrapped when the value is wider than the column); returns the new top.
 fn label_value(
     canvas: &mut Canvas,
     x: f32,
@@ -136,10 +136,17 @@ fn label_value(
     let mut y = top - value_style.size;
     canvas.text(x, y, label, label_style);
     let label_end = x + canvas.width(label, label_style);
-    if RIGHT - canvas.width(value, value_style) < label_end + 10.0 {
+    let lines = canvas.wrap(value, value_style, RIGHT - x);
+    let first_width = lines.first().map_or(0.0, |l| canvas.width(l, value_style));
+    if lines.len() > 1 || RIGHT - first_width < label_end + 10.0 {
         y -= leading(value_style);
     }
-    canvas.text_right(RIGHT, y, value, value_style);
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            y -= leading(value_style);
+        }
+        canvas.text_right(RIGHT, y, line, value_style);
+    }
     y - value_style.size * 0.4 - 4.0
 }
 
@@ -153,7 +160,7 @@ fn buyer_and_status(canvas: &mut Canvas, doc: &InvoiceDocument, top: f32) -> f32
     if let Some(paid_on) = doc.paid_on {
         stamps.push(("PAID", long_date(paid_on), GREEN));
     }
-    let refunded: i64 = doc.refunds.iter().map(|r| r.amount).sum();
+    let refunded = refunded(doc);
     if refunded > 0 {
         let note = format!("{} refunded", money(refunded, &doc.currency));
         if refunded >= doc.amount_paid {
@@ -176,7 +183,7 @@ fn buyer_and_status(canvas: &mut Canvas, doc: &InvoiceDocument, top: f32) -> f32
         right = stamp(canvas, right, inner, (word, note), *colours) - 8.0;
     }
 
-    let due = doc.total - doc.amount_paid;
+    let due = amount_due(doc);
     if doc.paid_on.is_none() && due > 0 {
         left -= 14.0;
         let amount = money(due, &doc.currency);
@@ -393,7 +400,7 @@ fn total_rows(doc: &InvoiceDocument) -> Vec<Row> {
         } else {
             format!("Discount ({})", discount.label)
         };
-        rows.push(amount_row(label, -discount.amount));
+        rows.push(amount_row(label, discount.amount.saturating_neg()));
     }
     for tax in &doc.taxes {
         let mut label = [tax.name.trim(), tax.rate.trim()]
@@ -417,13 +424,12 @@ fn total_rows(doc: &InvoiceDocument) -> Vec<Row> {
     rows.push(Row::Rule);
     rows.push(strong_row("Total", doc.total));
     rows.push(amount_row("Amount paid", doc.amount_paid));
-    let due = doc.total - doc.amount_paid;
+    let due = amount_due(doc);
     if doc.paid_on.is_none() && due > 0 {
         rows.push(strong_row("Amount due", due));
     }
     if !doc.refunds.is_empty() {
         rows.push(Row::Rule);
-        let mut refunded = 0;
         for refund in &doc.refunds {
             rows.push(Row::Amount {
                 label: format!("Refund {}", short_date(refund.date)),
@@ -433,15 +439,18 @@ fn total_rows(doc: &InvoiceDocument) -> Vec<Row> {
                     .map(str::trim)
                     .filter(|r| !r.is_empty())
                     .map(str::to_owned),
-                amount: -refund.amount,
+                amount: refund.amount.saturating_neg(),
                 strong: false,
             });
-            refunded += refund.amount;
         }
+        let refunded = refunded(doc);
         if doc.refunds.len() > 1 {
-            rows.push(amount_row("Amount refunded", -refunded));
+            rows.push(amount_row("Amount refunded", refunded.saturating_neg()));
         }
-        rows.push(strong_row("Net paid", doc.amount_paid - refunded));
+        rows.push(strong_row(
+            "Net paid",
+            doc.amount_paid.saturating_sub(refunded),
+        ));
     }
     rows
 }
@@ -517,12 +526,30 @@ fn totals(canvas: &mut Canvas, doc: &InvoiceDocument, top: f32) {
 }
 
 fn footers(canvas: &mut Canvas, doc: &InvoiceDocument) {
-    let left = format!("Invoice {} · {}", doc.number, doc.seller.name);
+    let mut left = format!("Invoice {} · {}", doc.number, doc.seller.name);
+    // Leave room for "Page n of m" on the right.
+    let room = RIGHT - LEFT - 80.0;
+    let lines = canvas.wrap(&left, FOOTER, room - canvas.width(" …", FOOTER));
+    if lines.len() > 1 {
+        left = format!("{} …", lines[0]);
+    }
     canvas.for_each_page(|canvas, page, pages| {
         canvas.text(LEFT, FOOTER_BASELINE, &left, FOOTER);
         let right = format!("Page {page} of {pages}");
         canvas.text_right(RIGHT, FOOTER_BASELINE, &right, FOOTER);
     });
+}
+
+/// What is left to pay (saturating: amounts come from outside).
+fn amount_due(doc: &InvoiceDocument) -> i64 {
+    doc.total.saturating_sub(doc.amount_paid)
+}
+
+/// The sum of the refunds.
+fn refunded(doc: &InvoiceDocument) -> i64 {
+    doc.refunds
+        .iter()
+        .fold(0_i64, |sum, refund| sum.saturating_add(refund.amount))
 }
 
 /// "March 1, 2026".

@@ -136,6 +136,17 @@ pub fn render(doc: &InvoiceDocument) -> Result<Vec<u8>, PdfError> {
     pdf.metadata.info.creator = "Paydesk".into();
     pdf.metadata.info.producer = "Paydesk (printpdf)".into();
     pdf.metadata.info.subject = format!("Invoice {} for {}", doc.number, doc.buyer.name);
+    // Dated by the invoice, not the clock, so a render depends on its input alone.
+    let issued = doc
+        .issued
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .timestamp();
+    if let Ok(date) = printpdf::OffsetDateTime::from_unix_timestamp(issued) {
+        pdf.metadata.info.creation_date = date;
+        pdf.metadata.info.modification_date = date;
+        pdf.metadata.info.metadata_date = date;
+    }
 
     let regular = pdf.add_font(&fonts.regular.parsed);
     let bold = pdf.add_font(&fonts.bold.parsed);

@@ -252,3 +252,44 @@ fn text_is_measured_from_the_glyph_advances() {
     assert!((digits - 4.0 * 6.36).abs() < 0.05, "{digits}");
     assert!(fonts.bold.text_width("Total", 10.0) > fonts.regular.text_width("Total", 10.0));
 }
+
+#[test]
+fn odd_documents_render_without_panicking() {
+    let empty = InvoiceDocument {
+        seller: Party::default(),
+        buyer: Party::default(),
+        number: String::new(),
+        lines: Vec::new(),
+        discounts: Vec::new(),
+        taxes: Vec::new(),
+        refunds: Vec::new(),
+        ..sample::plain_paid_usd()
+    };
+    render(&empty).expect("an empty invoice renders");
+
+    let mut extreme = sample::partially_refunded();
+    extreme.total = i64::MIN;
+    extreme.amount_paid = i64::MAX;
+    extreme.lines[0].amount = i64::MIN;
+    extreme.lines[0].description = "x".repeat(500);
+    extreme.seller.name = "A very long seller name ".repeat(12);
+    extreme.number = "in_".to_owned() + &"9".repeat(60);
+    extreme.refunds[0].amount = i64::MAX;
+    extreme.discounts.push(Discount {
+        label: String::new(),
+        amount: i64::MIN,
+    });
+    extreme.taxes.push(TaxLine {
+        name: String::new(),
+        rate: String::new(),
+        jurisdiction: None,
+        inclusive: false,
+        amount: 1,
+    });
+    let text = extract_text(
+        "extreme",
+        &render(&extreme).expect("extreme amounts render"),
+    );
+    assert!(text.contains("Discount "), "{text}");
+    assert!(text.contains("Tax "), "{text}");
+}

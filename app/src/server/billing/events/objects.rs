@@ -315,7 +315,10 @@ fn invoice_discounts(o: &Value) -> Vec<InvoiceDiscount> {
         let promotion = &discount["promotion_code"]["code"];
         text(promotion)
             .or_else(|| text(&coupon["name"]))
-            .map_or_else(|| "Discount".to_owned(), |name| format!("Discount ({name})"))
+            .map_or_else(
+                || "Discount".to_owned(),
+                |name| format!("Discount ({name})"),
+            )
     };
     amounts
         .iter()

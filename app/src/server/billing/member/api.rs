@@ -102,9 +102,7 @@ impl MemberBilling<'_> {
             .await
         {
             Ok(intent) => intent,
-            Err(StripeFailure::NotFound(_)) => {
-                return Err(AppError::NotFound)
-            }
+            Err(StripeFailure::NotFound(_)) => return Err(AppError::NotFound),
             Err(other) => return Err(payment_error(other)),
         };
         if text(&intent["customer"]).as_deref() != Some(customer.as_str()) {
@@ -187,7 +185,11 @@ impl MemberBilling<'_> {
                 format!("metadata[{USER_METADATA_KEY}]"),
                 self.member.id.to_string(),
             )
-            .set_if(self.settings.automatic_tax, "automatic_tax[enabled]", "true");
+            .set_if(
+                self.settings.automatic_tax,
+                "automatic_tax[enabled]",
+                "true",
+            );
         match payment_method.map(str::trim).filter(|p| !p.is_empty()) {
             Some(pm) => {
                 if !pm.starts_with("pm_") {
@@ -230,7 +232,10 @@ impl MemberBilling<'_> {
         self.own_subscription(id).await?;
         let canceled = self
             .stripe
-            .delete(&format!("/subscriptions/{id}"), &self.api_key("cancel-now", key))
+            .delete(
+                &format!("/subscriptions/{id}"),
+                &self.api_key("cancel-now", key),
+            )
             .await
             .map_err(payment_error)?;
         self.describe(&canceled, true).await

@@ -59,7 +59,11 @@ impl MemberBilling<'_> {
     }
 
     /// A subscription object in the member's terms; with `live`, its card is read too.
-    pub(super) async fn describe(&self, sub: &Value, live: bool) -> Result<MemberSubscription, AppError> {
+    pub(super) async fn describe(
+        &self,
+        sub: &Value,
+        live: bool,
+    ) -> Result<MemberSubscription, AppError> {
         let item = &sub["items"]["data"][0];
         let price = &item["price"];
         let price_id = text(&price["id"]).unwrap_or_default();
