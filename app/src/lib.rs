@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("payments") view=pages::admin::payments::Payments/>
                     <Route path=path!("events") view=pages::admin::events::Events/>
                     <Route path=path!("api-tokens") view=pages::admin::api_tokens::ApiTokens/>
+                    <Route path=path!("audit") view=pages::admin::audit::AuditLog/>
                     <Route
                         path=path!("settings/stripe")
                         view=pages::admin::settings_stripe::StripeSettings

@@ -189,6 +189,15 @@ test("a member downloads an invoice; the admin refunds part of it and manages AP
     await expect(row.getByRole("button", { name: "Revoke" })).toHaveCount(0);
     expect((await admin.request.get(`/api/payments/${paymentId}`, asMember)).status()).toBe(401);
     await shot(admin, "invoices-api-token-revoked");
+
+    // The refund and both token actions are in the audit log, with the admin who did them.
+    await open(admin, "/admin/audit?action=api_token.");
+    const entries = admin.getByTestId("audit-entry");
+    await expect(entries.first()).toContainText("api_token.revoked");
+    await expect(entries.nth(1)).toContainText("api_token.created");
+    await open(admin, "/admin/audit?action=payment.refunded");
+    await expect(admin.getByTestId("audit-entry").first()).toContainText(paymentId);
+    await shot(admin, "invoices-audit");
   });
 
   await admin.context().close();

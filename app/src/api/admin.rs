@@ -1,4 +1,4 @@
-use crate::model::{AppError, MemberSummary, ProductSummary};
+use crate::model::{AppError, AuditEntry, AuditQuery, MemberSummary, Page, ProductSummary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +35,19 @@ pub async fn get_admin_overview() -> Result<AdminOverview, AppError> {
                 newest_accounts,
                 products,
             })
+        }
+        .await,
+    )
+}
+
+/// The audit log, newest first: who did what, when, to what, with before/after of what changed.
+#[server(prefix = "/rpc", endpoint = "admin/audit")]
+pub async fn get_audit_log(query: AuditQuery) -> Result<Page<AuditEntry>, AppError> {
+    use crate::server::context;
+    context::respond(
+        async move {
+            let (_, state) = context::require_admin().await?;
+            crate::server::billing::audit::page(&state, &query).await
         }
         .await,
     )

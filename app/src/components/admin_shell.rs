@@ -20,6 +20,7 @@ pub fn AdminShell() -> impl IntoView {
                         <A href="/admin/payments">"Payments"</A>
                         <A href="/admin/events">"Webhook events"</A>
                         <A href="/admin/api-tokens">"API tokens"</A>
+                        <A href="/admin/audit">"Audit log"</A>
                         <A href="/admin/settings/stripe">"Payment platform"</A>
                         <A href="/admin/settings/invoices">"Invoice details"</A>
                     </nav>

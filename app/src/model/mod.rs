@@ -2,6 +2,7 @@
 
 mod access;
 mod api_tokens;
+mod audit;
 mod catalog;
 mod error;
 mod events;
@@ -13,6 +14,7 @@ mod user;
 
 pub use access::{Access, AccessStatus, PaymentAction};
 pub use api_tokens::{ApiTokenForm, ApiTokenView, CreatedApiToken};
+pub use audit::{AuditEntry, AuditQuery};
 pub use catalog::{
     ImportReport, PlanInterval, PriceDetail, PriceForm, PriceSummary, ProductDetail, ProductForm,
     ProductKind, ProductSummary, ProductSync, SyncState,

@@ -1,6 +1,7 @@
 //! Integration tests: the whole app on port 0 against a fresh database in a throwaway cluster.
 
 mod accounts;
+mod audit;
 mod catalog;
 mod events;
 mod helpers;

@@ -1,4 +1,5 @@
 pub mod api_tokens;
+pub mod audit;
 pub mod events;
 pub mod invoice_profile;
 pub mod invoices;

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod api_tokens;
+pub mod audit;
 pub mod catalog;
 pub mod events;
 pub mod invoices;
