@@ -67,6 +67,8 @@ test("a member downloads an invoice; the admin refunds part of it and manages AP
     const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
     const saved = await download.path();
     expect(readFileSync(saved!).subarray(0, 5).toString()).toBe("%PDF-");
+    // Kept beside the screenshots, to look at (`pdftoppm -png screenshots/invoice-member.pdf`).
+    await download.saveAs("screenshots/invoice-member.pdf");
     const response = await page.request.get((await link.getAttribute("href"))!);
     expect(response.status()).toBe(200);
     expect(response.headers()["content-type"]).toContain("application/pdf");

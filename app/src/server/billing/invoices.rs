@@ -334,8 +334,9 @@ pub fn document_of(
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .collect(),
-        tax_ids: Some(profile.tax_id)
-            .filter(|t| !t.trim().is_empty())
+        tax_ids: Some(profile.tax_id.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("Tax ID {t}"))
             .into_iter()
             .collect(),
     };
