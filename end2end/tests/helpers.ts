@@ -33,3 +33,15 @@ export function demoStripe() {
     url: readFileSync(join(dir, "stripe-emulator.url"), "utf8").trim(),
   };
 }
+
+/** Signs up a new member (a unique email per call) and lands on their billing overview. */
+export async function signUp(page: Page, name: string) {
+  const email = `${name.toLowerCase().replace(/\W+/g, "-")}-${Date.now()}@example.com`;
+  await open(page, "/signup");
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct-horse-battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+  return email;
+}

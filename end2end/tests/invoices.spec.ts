@@ -1,6 +1,6 @@
 import { Browser, expect, Page, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { ADMIN, logIn, open, shot } from "./helpers";
+import { ADMIN, logIn, open, shot, signUp } from "./helpers";
 import { fillCheckout } from "./emulator";
 
 // Invoices, payments and refunds, API tokens and the invoice seller block: a member buys a
@@ -14,13 +14,7 @@ const PNG = Buffer.from(
 );
 
 async function signUpAndSubscribe(page: Page, name: string) {
-  const email = `${name.toLowerCase().replace(/\W+/g, "-")}-${Date.now()}@example.com`;
-  await open(page, "/signup");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("correct-horse-battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/billing$/);
+  const email = await signUp(page, name);
 
   await open(page, "/billing/plans");
   await page

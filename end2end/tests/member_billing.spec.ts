@@ -1,20 +1,9 @@
 import { expect, Page, test } from "@playwright/test";
-import { open, shot } from "./helpers";
+import { open, shot, signUp } from "./helpers";
 import { fillCheckout } from "./emulator";
 
 // A member's billing, end to end: Paydesk's pages, the demo's Stripe emulator with its hosted
 // Checkout and portal, and signed webhooks back to Paydesk. Each test signs up its own member.
-
-async function signUp(page: Page, name: string) {
-  const email = `${name.toLowerCase().replace(/\W+/g, "-")}-${Date.now()}@example.com`;
-  await open(page, "/signup");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("correct-horse-battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/billing$/);
-  return email;
-}
 
 function plan(page: Page, name: string) {
   return page.getByTestId("plan").filter({ has: page.getByRole("heading", { name }) });

@@ -5,6 +5,7 @@ pub mod centered_card;
 pub mod error_view;
 pub mod form_fields;
 pub mod guard;
+pub mod pager;
 pub mod product_table;
 pub mod redirect;
 pub mod status;

@@ -3,6 +3,7 @@
 
 use crate::api::admin::get_audit_log;
 use crate::components::error_view::ErrorView;
+use crate::components::pager::Pager;
 use crate::model::{AuditEntry, AuditQuery, Page};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -87,21 +88,9 @@ pub fn AuditLog() -> impl IntoView {
 
 #[component]
 fn AuditTable(page: Page<AuditEntry>, params: Memo<ParamsMap>) -> impl IntoView {
-    let next_href = page.next.map(|next| {
-        let mut p = params.get_untracked();
-        p.replace("after", next);
-        format!("{PATH}{}", p.to_query_string())
-    });
-    let pager = next_href.map(|href| {
-        view! {
-            <nav class="pager" aria-label="Pages">
-                <a href=PATH>"Newest"</a>
-                <a href=href class="button">"Older entries"</a>
-            </nav>
-        }
-    });
+    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
     if page.items.is_empty() {
-        return view! { <p class="muted card">"No entries match."</p> }.into_any();
+        return view! { <p class="muted card">"No entries match."</p> {pager} }.into_any();
     }
     view! {
         <section class="card table-card">

@@ -3,6 +3,7 @@
 
 use crate::api::invoices::get_invoices;
 use crate::components::error_view::ErrorView;
+use crate::components::pager::Pager;
 use crate::model::{InvoiceQuery, InvoiceSummary, Page, INVOICE_STATUSES};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -102,25 +103,7 @@ pub fn AdminInvoices() -> impl IntoView {
 
 #[component]
 fn InvoiceTable(page: Page<InvoiceSummary>, params: Memo<ParamsMap>) -> impl IntoView {
-    let paged = params.with_untracked(|p| p.get("after").is_some_and(|a| !a.is_empty()));
-    let next_href = page.next.map(|next| {
-        let mut p = params.get_untracked();
-        p.replace("after", next);
-        format!("{PATH}{}", p.to_query_string())
-    });
-    let first_href = paged.then(|| {
-        let mut p = params.get_untracked();
-        p.remove("after");
-        format!("{PATH}{}", p.to_query_string())
-    });
-    let pager = (next_href.is_some() || first_href.is_some()).then(|| {
-        view! {
-            <nav class="pager" aria-label="Pages">
-                {first_href.map(|href| view! { <a href=href>"First page"</a> })}
-                {next_href.map(|href| view! { <a href=href class="button">"Next page"</a> })}
-            </nav>
-        }
-    });
+    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
     if page.items.is_empty() {
         return view! { <p class="muted card">"No invoices match."</p> {pager} }.into_any();
     }

@@ -5,6 +5,7 @@
 use crate::api::invoices::{get_payments, RefundPayment};
 use crate::components::error_view::ErrorView;
 use crate::components::form_fields::FieldError;
+use crate::components::pager::Pager;
 use crate::model::{AppError, Page, PaymentQuery, PaymentState, PaymentSummary, REFUND_REASONS};
 use crate::pages::admin::invoices::state_class;
 use leptos::prelude::*;
@@ -132,12 +133,7 @@ fn PaymentTable(
     params: Memo<ParamsMap>,
     state: RefundState,
 ) -> impl IntoView {
-    let pager = page.next.map(|next| {
-        let mut p = params.get_untracked();
-        p.replace("after", next);
-        let href = format!("{PATH}{}", p.to_query_string());
-        view! { <nav class="pager" aria-label="Pages"><a href=href class="button">"Next page"</a></nav> }
-    });
+    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
     if page.items.is_empty() {
         return view! { <p class="muted card">"No payments match."</p> }.into_any();
     }
