@@ -171,7 +171,7 @@ pub async fn save_profile(
                 .decode(encoded)
                 .map_err(|_| AppError::validation("logo", "That logo could not be read."))?;
             if bytes.len() > MAX_LOGO_BYTES {
-                return Err(AppError::validation("logo", "Use a logo under 200 KB."));
+                return Err(AppError::validation("logo", "Use a logo under 40 KB."));
             }
             pdf::check_logo(&bytes).map_err(|_| {
                 AppError::validation("logo", "The logo must be a PNG image up to 1000 px a side.")
