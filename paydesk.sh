@@ -61,7 +61,8 @@ install_tools() {
     # Not --locked: its lock file names a crate version the registry no longer has.
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
   fi
-  if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -d end2end/node_modules/@playwright/test ]; then
+  if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -d end2end/node_modules/@playwright/test ] \
+     || [ ! -d end2end/node_modules/@axe-core/playwright ]; then
     log "installing npm packages: Playwright (the browser is Debian's chromium) and binaryen's wasm-opt"
     (cd end2end && npm ci --no-audit --no-fund)
   fi

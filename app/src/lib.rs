@@ -53,12 +53,25 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::login::Login ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=pages::signup::SignUp ssr=SsrMode::Async/>
+                <Route
+                    path=path!("/invite/:token")
+                    view=pages::invite::AcceptInvite
+                    ssr=SsrMode::Async
+                />
                 <ParentRoute
                     path=path!("/admin")
                     view=components::admin_shell::AdminShell
                     ssr=SsrMode::Async
                 >
-                    <Route path=path!("") view=pages::admin::overview::Overview/>
+                    <Route path=path!("") view=pages::admin::dashboard::Dashboard/>
+                    <Route path=path!("members") view=pages::admin::members::Members/>
+                    <Route path=path!("members/:id") view=pages::admin::member::MemberPage/>
+                    <Route
+                        path=path!("subscriptions")
+                        view=pages::admin::subscriptions::Subscriptions
+                    />
+                    <Route path=path!("past-due") view=pages::admin::past_due::PastDue/>
+                    <Route path=path!("admins") view=pages::admin::admins::Admins/>
                     <Route path=path!("products") view=pages::admin::products::Products/>
                     <Route path=path!("invoices") view=pages::admin::invoices::AdminInvoices/>
                     <Route path=path!("payments") view=pages::admin::payments::Payments/>

@@ -28,12 +28,27 @@ fn expand_path(state: &State, value: &mut Value, segments: &[&str]) {
     let Some(field) = value.get_mut(*first) else {
         return;
     };
-    if let Some(id) = field.as_str() {
-        if let Some(found) = state.lookup(id) {
-            *field = found.clone();
+    // A list of ids (a subscription's `discounts`) expands element by element.
+    let targets: Vec<&mut Value> = match field {
+        Value::Array(items) => items.iter_mut().collect(),
+        single => vec![single],
+    };
+    for target in targets {
+        if let Some(id) = target.as_str() {
+            if let Some(found) = lookup(state, first, id) {
+                *target = found.clone();
+            }
+        }
+        if !rest.is_empty() {
+            expand_path(state, target, rest);
         }
     }
-    if !rest.is_empty() {
-        expand_path(state, field, rest);
+}
+
+/// Coupons have ids of the merchant's choosing, without a prefix to route them by.
+fn lookup<'a>(state: &'a State, field: &str, id: &str) -> Option<&'a Value> {
+    if field == "coupon" {
+        return state.coupons.get(id);
     }
+    state.lookup(id)
 }

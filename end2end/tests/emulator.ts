@@ -15,14 +15,16 @@ export function emulator(): { url: string; key: string } {
 
 type Params = Record<string, string | number | boolean>;
 
-/** One call to the emulator's Stripe API, form-encoded as Stripe's clients send it. */
+/** One call to the emulator's Stripe API, form-encoded as Stripe's clients send it; to the
+ * tests' own emulator unless another (the demo's) is named. */
 export async function stripe(
   request: APIRequestContext,
   method: "GET" | "POST" | "DELETE",
   path: string,
   params: Params = {},
+  target: { url: string; key: string } = emulator(),
 ) {
-  const { url, key } = emulator();
+  const { url, key } = target;
   const headers = { Authorization: `Bearer ${key}` };
   const response =
     method === "POST"

@@ -1,5 +1,6 @@
 import { expect, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
+import { fillCheckout } from "./emulator";
 import { join } from "node:path";
 
 export const ADMIN = { email: "admin@paydesk.test", password: "paydesk-admin" };
@@ -44,4 +45,17 @@ export async function signUp(page: Page, name: string) {
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/billing$/);
   return email;
+}
+
+export function plan(page: Page, name: string) {
+  return page.getByTestId("plan").filter({ has: page.getByRole("heading", { name }) });
+}
+
+/** From Plans to a paid Checkout and back on Paydesk's success page. */
+export async function subscribe(page: Page, planName: string, card: string) {
+  await open(page, "/billing/plans");
+  await plan(page, planName).getByRole("button", { name: "Subscribe" }).click();
+  await expect(page.getByRole("heading", { name: "Checkout" })).toBeVisible();
+  await fillCheckout(page, card);
+  await page.getByRole("button", { name: "Subscribe" }).click();
 }

@@ -1,22 +1,9 @@
-import { expect, Page, test } from "@playwright/test";
-import { open, shot, signUp } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { open, plan, shot, signUp, subscribe } from "./helpers";
 import { fillCheckout } from "./emulator";
 
 // A member's billing, end to end: Paydesk's pages, the demo's Stripe emulator with its hosted
 // Checkout and portal, and signed webhooks back to Paydesk. Each test signs up its own member.
-
-function plan(page: Page, name: string) {
-  return page.getByTestId("plan").filter({ has: page.getByRole("heading", { name }) });
-}
-
-/** From Plans to a paid Checkout and back on Paydesk's success page. */
-async function subscribe(page: Page, planName: string, card: string) {
-  await open(page, "/billing/plans");
-  await plan(page, planName).getByRole("button", { name: "Subscribe" }).click();
-  await expect(page.getByRole("heading", { name: "Checkout" })).toBeVisible();
-  await fillCheckout(page, card);
-  await page.getByRole("button", { name: "Subscribe" }).click();
-}
 
 test("a member subscribes monthly, switches to yearly, cancels, resumes and visits the portal", async ({ page }) => {
   await signUp(page, "Sam Subscriber");

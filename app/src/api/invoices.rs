@@ -8,21 +8,6 @@ use crate::model::{
 use leptos::prelude::*;
 use uuid::Uuid;
 
-/// Runs `$call` for the signed-in admin, with the error's HTTP status.
-#[cfg(feature = "ssr")]
-macro_rules! as_admin {
-    (|$admin:ident, $state:ident| $call:expr) => {{
-        use crate::server::context;
-        context::respond(
-            async move {
-                let ($admin, $state) = context::require_admin().await?;
-                $call.await
-            }
-            .await,
-        )
-    }};
-}
-
 #[server(prefix = "/rpc", endpoint = "billing/invoices")]
 pub async fn get_my_invoices(after: Option<String>) -> Result<Page<InvoiceSummary>, AppError> {
     use crate::server::billing::invoices;

@@ -14,13 +14,17 @@ pub fn AdminShell() -> impl IntoView {
                 <aside class="sidebar">
                     <a class="brand" href="/admin">"Paydesk"<span class="badge">"Console"</span></a>
                     <nav aria-label="Console">
-                        <A href="/admin" exact=true>"Overview"</A>
+                        <A href="/admin" exact=true>"Dashboard"</A>
+                        <A href="/admin/members">"Members"</A>
+                        <A href="/admin/subscriptions">"Subscriptions"</A>
+                        <A href="/admin/past-due">"Past due"</A>
                         <A href="/admin/products">"Plans & products"</A>
                         <A href="/admin/invoices">"Invoices"</A>
                         <A href="/admin/payments">"Payments"</A>
                         <A href="/admin/events">"Webhook events"</A>
                         <A href="/admin/api-tokens">"API tokens"</A>
                         <A href="/admin/audit">"Audit log"</A>
+                        <A href="/admin/admins">"Admins"</A>
                         <A href="/admin/settings/stripe">"Payment platform"</A>
                         <A href="/admin/settings/invoices">"Invoice details"</A>
                     </nav>

@@ -2,6 +2,7 @@
 //! completes, so the shells follow without a reload.
 
 use crate::api::auth::{whoami, LogIn, LogOut, SignUp};
+use crate::api::console::AcceptInvitation;
 use crate::model::{AppError, CurrentUser};
 use leptos::prelude::*;
 
@@ -10,6 +11,8 @@ pub struct Auth {
     pub log_in: ServerAction<LogIn>,
     pub sign_up: ServerAction<SignUp>,
     pub log_out: ServerAction<LogOut>,
+    /// An invited admin's acceptance, which signs them in.
+    pub accept_invite: ServerAction<AcceptInvitation>,
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
 
@@ -17,12 +20,14 @@ pub fn provide_auth() {
     let log_in = ServerAction::<LogIn>::new();
     let sign_up = ServerAction::<SignUp>::new();
     let log_out = ServerAction::<LogOut>::new();
+    let accept_invite = ServerAction::<AcceptInvitation>::new();
     let user = Resource::new(
         move || {
             (
                 log_in.version().get(),
                 sign_up.version().get(),
                 log_out.version().get(),
+                accept_invite.version().get(),
             )
         },
         |_| whoami(),
@@ -31,6 +36,7 @@ pub fn provide_auth() {
         log_in,
         sign_up,
         log_out,
+        accept_invite,
         user,
     });
 }

@@ -13,6 +13,8 @@ pub enum AccessStatus {
     PastDue,
     /// Paid-until time bought with top-ups.
     TopUp,
+    /// Time an admin granted by hand.
+    Granted,
     None,
 }
 
@@ -65,6 +67,7 @@ impl Access {
                 "{plan}: the last payment failed. Access continues until {until}; please fix your payment."
             ),
             AccessStatus::TopUp => format!("{plan} account, paid until {until}."),
+            AccessStatus::Granted => format!("Access granted until {until}."),
             AccessStatus::None => "You have no subscription yet.".to_owned(),
         }
     }

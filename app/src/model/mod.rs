@@ -4,6 +4,7 @@ mod access;
 mod api_tokens;
 mod audit;
 mod catalog;
+mod console;
 mod error;
 mod events;
 mod invoices;
@@ -18,6 +19,12 @@ pub use audit::{AuditEntry, AuditQuery};
 pub use catalog::{
     ImportReport, PlanInterval, PriceDetail, PriceForm, PriceSummary, ProductDetail, ProductForm,
     ProductKind, ProductSummary, ProductSync, SyncState,
+};
+pub use console::{
+    status_label, AdminsPage, CancelWhen, CreatedInvite, CustomerView, Dashboard, GrantForm,
+    GrantView, HistoryEntry, InviteForm, InviteView, MemberDetail, MemberQuery, MemberRow,
+    MemberSubscriptionView, PastDuePage, PastDueRow, RevenueSeries, SubscriptionQuery,
+    SubscriptionRow, MEMBER_STATUSES, SUBSCRIPTION_STATUSES,
 };
 pub use error::AppError;
 pub use events::{

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod billing;
 pub mod home;
+pub mod invite;
 pub mod login;
 pub mod not_found;
 pub mod signup;

@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod catalog;
+mod console;
 mod events;
 mod helpers;
 mod invoices;

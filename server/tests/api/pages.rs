@@ -23,7 +23,7 @@ async fn members_opening_the_console_get_403() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let html = response.text().await.expect("html");
     assert!(html.contains("Access refused"));
-    assert!(!html.contains("Newest accounts"));
+    assert!(!html.contains("Monthly recurring revenue"));
 }
 
 #[tokio::test]
@@ -34,7 +34,11 @@ async fn admins_see_the_console_rendered_on_the_server() {
     let response = app.get("/admin").await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("html");
-    assert!(html.contains("Newest accounts"), "{html}");
+    assert!(html.contains("Monthly recurring revenue"), "{html}");
+    assert!(
+        html.contains("<svg"),
+        "the charts are drawn on the server: {html}"
+    );
     assert!(html.contains(ADMIN_EMAIL));
 }
 

@@ -1,10 +1,15 @@
+pub mod admins;
 pub mod api_tokens;
 pub mod audit;
+pub mod dashboard;
 pub mod events;
 pub mod invoice_profile;
 pub mod invoices;
-pub mod overview;
+pub mod member;
+pub mod members;
+pub mod past_due;
 pub mod payments;
 pub mod product_editor;
 pub mod products;
 pub mod settings_stripe;
+pub mod subscriptions;

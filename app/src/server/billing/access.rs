@@ -44,9 +44,12 @@ pub struct CreditFacts {
 /// Active or trialing is access; past due is access with a warning during the grace period;
 /// canceled at period end is access until the period ends; anything else is none. Top-ups
 /// stack in payment order, each starting when the previous one ends (or when it was paid).
+/// Without a subscription, an admin's manual extension (`granted_until`) gives access until
+/// then when it ends later than the top-ups.
 pub fn derive(
     subscriptions: &[SubscriptionFacts],
     credits: &[CreditFacts],
+    granted_until: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     rules: AccessRules,
 ) -> Access {
@@ -88,7 +91,16 @@ pub fn derive(
     if let Some((_, access)) = best {
         return access;
     }
-    top_up_access(credits, now).unwrap_or_else(Access::none)
+    let top_up = top_up_access(credits, now);
+    match granted_until.filter(|end| now < *end) {
+        Some(until) if top_up.as_ref().is_none_or(|t| t.until < Some(until)) => Access {
+            status: AccessStatus::Granted,
+            plan: top_up.and_then(|t| t.plan),
+            until: Some(until),
+            action: None,
+        },
+        _ => top_up.unwrap_or_else(Access::none),
+    }
 }
 
 fn top_up_access(credits: &[CreditFacts], now: DateTime<Utc>) -> Option<Access> {
@@ -120,7 +132,8 @@ pub async fn member_access(
 ) -> Result<Access, sqlx::Error> {
     let subscriptions = db::access::subscriptions_of(pool, user_id, mode).await?;
     let credits = db::access::credits_of(pool, user_id, mode).await?;
-    let mut access = derive(&subscriptions, &credits, Utc::now(), rules);
+    let granted = db::access::granted_until(pool, user_id, mode).await?;
+    let mut access = derive(&subscriptions, &credits, granted, Utc::now(), rules);
     access.action = db::access::pending_action(pool, user_id, mode)
         .await?
         .map(|(kind, url)| PaymentAction {
@@ -160,20 +173,20 @@ mod tests {
 
     #[test]
     fn active_and_trialing_give_access_until_the_period_ends() {
-        let a = derive(&[sub("active", 0, 30)], &[], at(10), rules());
+        let a = derive(&[sub("active", 0, 30)], &[], None, at(10), rules());
         assert_eq!((a.status, a.until), (AccessStatus::Active, Some(at(30))));
-        let t = derive(&[sub("trialing", 0, 14)], &[], at(1), rules());
+        let t = derive(&[sub("trialing", 0, 14)], &[], None, at(1), rules());
         assert_eq!(t.status, AccessStatus::Trialing);
     }
 
     #[test]
     fn past_due_keeps_access_only_during_the_grace_period() {
-        let during = derive(&[sub("past_due", 0, 30)], &[], at(3), rules());
+        let during = derive(&[sub("past_due", 0, 30)], &[], None, at(3), rules());
         assert_eq!(
             (during.status, during.until),
             (AccessStatus::PastDue, Some(at(7)))
         );
-        let after = derive(&[sub("past_due", 0, 30)], &[], at(8), rules());
+        let after = derive(&[sub("past_due", 0, 30)], &[], None, at(8), rules());
         assert!(!after.has_access());
     }
 
@@ -181,10 +194,10 @@ mod tests {
     fn canceled_at_period_end_keeps_access_until_then_and_deleted_or_unpaid_none() {
         let mut s = sub("active", 0, 30);
         s.cancel_at_period_end = true;
-        let a = derive(&[s], &[], at(10), rules());
+        let a = derive(&[s], &[], None, at(10), rules());
         assert_eq!((a.status, a.until), (AccessStatus::Canceling, Some(at(30))));
         for status in ["canceled", "unpaid", "incomplete", "incomplete_expired"] {
-            assert!(!derive(&[sub(status, 0, 30)], &[], at(10), rules()).has_access());
+            assert!(!derive(&[sub(status, 0, 30)], &[], None, at(10), rules()).has_access());
         }
     }
 
@@ -193,6 +206,7 @@ mod tests {
         let a = derive(
             &[sub("canceled", 0, 30), sub("active", 0, 30)],
             &[],
+            None,
             at(1),
             rules(),
         );
@@ -208,13 +222,30 @@ mod tests {
         };
         let forward = [credit(0, 1), credit(10, 1)];
         let backward = [credit(10, 1), credit(0, 1)];
-        let a = derive(&[], &forward, at(20), rules());
-        let b = derive(&[], &backward, at(20), rules());
+        let a = derive(&[], &forward, None, at(20), rules());
+        let b = derive(&[], &backward, None, at(20), rules());
         assert_eq!(a, b);
         // Two months from day 0, since the second payment came before the first ran out.
         assert_eq!(a.until, at(0).checked_add_months(Months::new(2)));
         assert_eq!(a.plan.as_deref(), Some("professional"));
-        let expired = derive(&[], &[credit(0, 1)], at(40), rules());
+        let expired = derive(&[], &[credit(0, 1)], None, at(40), rules());
         assert!(!expired.has_access());
+    }
+
+    #[test]
+    fn a_manual_grant_gives_access_until_it_ends_unless_paid_time_lasts_longer() {
+        let credit = CreditFacts {
+            account_type: "professional".to_owned(),
+            months: 1,
+            paid_at: at(0),
+        };
+        let granted = derive(&[], &[credit.clone()], Some(at(60)), at(40), rules());
+        assert_eq!(granted.status, AccessStatus::Granted);
+        assert_eq!(granted.until, Some(at(60)));
+        let shorter = derive(&[], &[credit], Some(at(10)), at(5), rules());
+        assert_eq!(shorter.status, AccessStatus::TopUp);
+        assert!(!derive(&[], &[], Some(at(10)), at(11), rules()).has_access());
+        let subscribed = derive(&[sub("active", 0, 30)], &[], Some(at(90)), at(1), rules());
+        assert_eq!(subscribed.status, AccessStatus::Active);
     }
 }

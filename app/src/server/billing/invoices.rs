@@ -13,6 +13,7 @@ use crate::server::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::PgPool;
+use uuid::Uuid;
 
 /// What a download answers: Paydesk's PDF, or Stripe's hosted invoice page when the settings
 /// say to use Stripe's.
@@ -40,6 +41,19 @@ pub async fn member_page(
     .await
     .or_internal("list member invoices")?;
     Ok(page_of(rows))
+}
+
+/// A member's newest invoices, for the member page in the console.
+pub async fn member_page_rows(
+    state: &AppState,
+    mode: &str,
+    user_id: Uuid,
+    limit: i64,
+) -> Result<Vec<InvoiceSummary>, AppError> {
+    let rows = db::invoices::member_page(&state.pool, mode, user_id, &after_of(None), limit)
+        .await
+        .or_internal("list member invoices")?;
+    Ok(page_of(rows).items)
 }
 
 /// Every invoice in the current mode, filtered.

@@ -43,6 +43,7 @@ pub async fn page(
             state: &query.state,
             member: query.member.trim(),
             id: None,
+            customer: None,
         },
         &after_of(cursor.as_ref()),
         PAGE_SIZE + 1,
@@ -57,6 +58,28 @@ pub async fn page(
         },
         summary,
     ))
+}
+
+/// A customer's newest payments, for the member page in the console.
+pub async fn member_payments(
+    state: &AppState,
+    mode: &str,
+    customer_id: &str,
+    limit: i64,
+) -> Result<Vec<PaymentSummary>, AppError> {
+    let rows = db::payments::page(
+        &state.pool,
+        mode,
+        &PaymentFilter {
+            customer: Some(customer_id),
+            ..PaymentFilter::default()
+        },
+        &after_of(None),
+        limit,
+    )
+    .await
+    .or_internal("list member payments")?;
+    Ok(rows.into_iter().map(summary).collect())
 }
 
 fn summary(r: PaymentRow) -> PaymentSummary {

@@ -68,3 +68,19 @@ pub async fn pending_action(
     .await?;
     Ok(row.map(|r| (r.attention, r.hosted_invoice_url)))
 }
+
+/// The latest end of the manual extensions admins granted the member.
+pub async fn granted_until(
+    pool: &PgPool,
+    user_id: Uuid,
+    mode: &str,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT max(until) AS "until: DateTime<Utc>" FROM access_grants
+           WHERE user_id = $1 AND mode = $2"#,
+        user_id,
+        mode
+    )
+    .fetch_one(pool)
+    .await
+}

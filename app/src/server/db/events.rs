@@ -66,6 +66,31 @@ pub async fn list(
     .await
 }
 
+/// The newest events about any of these objects.
+pub async fn about(
+    db: impl PgExecutor<'_>,
+    mode: &str,
+    object_ids: &[String],
+    limit: i64,
+) -> Result<Vec<EventSummary>, sqlx::Error> {
+    sqlx::query_as!(
+        EventSummary,
+        r#"SELECT id, type AS type_, object_id, status, attempts, last_error, processing_ms,
+                  created AS "created: chrono::DateTime<chrono::Utc>",
+                  received_at AS "received_at: chrono::DateTime<chrono::Utc>",
+                  processed_at AS "processed_at: chrono::DateTime<chrono::Utc>"
+           FROM stripe_events
+           WHERE object_id = ANY($2) AND mode = $1
+           ORDER BY created DESC, id DESC
+           LIMIT $3"#,
+        mode,
+        object_ids,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
 pub async fn payload(
     db: impl PgExecutor<'_>,
     id: &str,

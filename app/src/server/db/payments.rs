@@ -33,6 +33,8 @@ pub struct PaymentFilter<'a> {
     /// Part of an email or name, or an exact Stripe customer id.
     pub member: &'a str,
     pub id: Option<&'a str>,
+    /// Only this customer's payments.
+    pub customer: Option<&'a str>,
 }
 
 pub async fn page(
@@ -72,6 +74,7 @@ pub async fn page(
                   OR ($2 = 'canceled' AND p.status = 'canceled'))
              AND ($3 = '' OR p.customer_id = $3 OR u.email ILIKE $4 OR u.name ILIKE $4)
              AND ($8::text IS NULL OR p.id = $8)
+             AND ($9::text IS NULL OR p.customer_id = $9)
              AND (p.created, p.id) < ($5, $6)
            ORDER BY p.created DESC, p.id DESC
            LIMIT $7"#,
@@ -82,7 +85,8 @@ pub async fn page(
         after.created as _,
         after.id,
         limit,
-        filter.id
+        filter.id,
+        filter.customer
     )
     .fetch_all(db)
     .await

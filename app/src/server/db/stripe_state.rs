@@ -3,6 +3,7 @@
 use crate::server::billing::events::objects::{
     Charge, Customer, Invoice, PaymentIntent, PaymentMethod, Refund, Subscription,
 };
+use crate::server::billing::recurring::DiscountTerms;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::PgConnection;
@@ -164,18 +165,22 @@ pub async fn upsert_customer(
     .map(drop)
 }
 
+/// Stores a subscription with what it is worth a year (`annual_amount`, after discounts).
 pub async fn upsert_subscription(
     db: &mut PgConnection,
     mode: &str,
     s: &Subscription,
+    annual_amount: i64,
 ) -> Result<(), sqlx::Error> {
     // The customer row is made in the same statement if this is the first word of it.
     sqlx::query!(
         "WITH customer AS (INSERT INTO customers (mode, id) VALUES ($1, $3) ON CONFLICT DO NOTHING)
          INSERT INTO subscriptions (mode, id, customer_id, status, price_id, quantity,
              current_period_start, current_period_end, cancel_at_period_end, cancel_at,
-             canceled_at, ended_at, trial_end, latest_invoice)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             canceled_at, ended_at, trial_end, latest_invoice, created, currency,
+             annual_amount, product_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                 COALESCE($15, now()), $16, $17, (SELECT product_id FROM prices WHERE mode = $1 AND stripe_price_id = $5))
          ON CONFLICT (mode, id) DO UPDATE SET
              customer_id = excluded.customer_id, status = excluded.status,
              price_id = excluded.price_id, quantity = excluded.quantity,
@@ -184,7 +189,12 @@ pub async fn upsert_subscription(
              cancel_at_period_end = excluded.cancel_at_period_end,
              cancel_at = excluded.cancel_at, canceled_at = excluded.canceled_at,
              ended_at = excluded.ended_at, trial_end = excluded.trial_end,
-             latest_invoice = excluded.latest_invoice, updated_at = now()",
+             latest_invoice = excluded.latest_invoice,
+             created = COALESCE($15, subscriptions.created),
+             currency = COALESCE(excluded.currency, subscriptions.currency),
+             annual_amount = excluded.annual_amount,
+             product_id = COALESCE(excluded.product_id, subscriptions.product_id),
+             updated_at = now()",
         mode,
         s.id,
         s.customer_id,
@@ -198,7 +208,10 @@ pub async fn upsert_subscription(
         s.canceled_at as _,
         s.ended_at as _,
         s.trial_end as _,
-        s.latest_invoice
+        s.latest_invoice,
+        s.created as _,
+        s.currency,
+        annual_amount
     )
     .execute(db)
     .await
@@ -217,9 +230,9 @@ pub async fn upsert_invoice(
              subtotal, tax, total, amount_due, amount_paid, hosted_invoice_url, invoice_pdf,
              created, paid_at, due_date, period_start, period_end, payment_intent, lines,
              discounts, tax_lines, customer_name, customer_email, customer_address,
-             customer_tax_ids)
+             customer_tax_ids, attempt_count, next_payment_attempt)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
+                 $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
          ON CONFLICT (mode, id) DO UPDATE SET
              customer_id = excluded.customer_id, subscription_id = excluded.subscription_id,
              status = excluded.status, number = excluded.number, currency = excluded.currency,
@@ -235,6 +248,8 @@ pub async fn upsert_invoice(
              customer_email = excluded.customer_email,
              customer_address = excluded.customer_address,
              customer_tax_ids = excluded.customer_tax_ids,
+             attempt_count = excluded.attempt_count,
+             next_payment_attempt = excluded.next_payment_attempt,
              attention = CASE WHEN excluded.status IN ('open', 'draft')
                               THEN invoices.attention END,
              updated_at = now()",
@@ -264,7 +279,9 @@ pub async fn upsert_invoice(
         i.customer_name,
         i.customer_email,
         i.customer_address,
-        Json(&i.customer_tax_ids) as _
+        Json(&i.customer_tax_ids) as _,
+        i.attempt_count,
+        i.next_payment_attempt as _
     )
     .execute(db)
     .await
@@ -575,6 +592,45 @@ pub async fn enqueue_receipt(
         "INSERT INTO receipts (mode, invoice_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         mode,
         invoice_id
+    )
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// The terms of the discounts among `ids` that are known; unknown ones are fetched by the
+/// worker before a subscription naming them is stored.
+pub async fn discount_terms(
+    db: &mut PgConnection,
+    mode: &str,
+    ids: &[String],
+) -> Result<Vec<DiscountTerms>, sqlx::Error> {
+    sqlx::query_as!(
+        DiscountTerms,
+        r#"SELECT id, percent_off_bp, amount_off, currency,
+                  ends_at AS "ends_at: DateTime<Utc>"
+           FROM discount_terms WHERE mode = $1 AND id = ANY($2)"#,
+        mode,
+        ids
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn put_discount_terms(
+    db: &mut PgConnection,
+    mode: &str,
+    terms: &DiscountTerms,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO discount_terms (mode, id, percent_off_bp, amount_off, currency, ends_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        mode,
+        terms.id,
+        terms.percent_off_bp,
+        terms.amount_off,
+        terms.currency,
+        terms.ends_at as _
     )
     .execute(db)
     .await

@@ -169,3 +169,23 @@ pub async fn newest(pool: &PgPool, limit: i64) -> Result<Vec<MemberSummary>, sql
     })
     .collect()
 }
+
+pub async fn admins(pool: &PgPool) -> Result<Vec<MemberSummary>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, email, name, role, created_at AS "created_at: DateTime<Utc>"
+           FROM users WHERE role = 'admin' ORDER BY created_at, id"#
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|row| {
+        row.into_user().map(|u| MemberSummary {
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            created_at: u.created_at,
+        })
+    })
+    .collect()
+}

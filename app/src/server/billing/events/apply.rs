@@ -2,14 +2,16 @@
 //! are stored only when newer (see `order`), purchases and top-up credits once per payment.
 
 use super::objects::{
-    text, Charge, CheckoutSession, Customer, Invoice, Kind, PaymentIntent, PaymentMethod, Refund,
-    Subscription, USER_METADATA_KEY,
+    discounts_of, is_deleted, text, Charge, CheckoutSession, Customer, Invoice, Kind,
+    PaymentIntent, PaymentMethod, Refund, Subscription, USER_METADATA_KEY,
 };
 use super::order::{judge, State, Verdict, Version};
 use super::{Applier, ApplyError, InboxEvent, LiveStripe};
+use crate::server::billing::recurring::{self, DiscountTerms};
 use crate::server::db::stripe_state::{
     self as db, NewCredit, NewObject, NewPurchase, StoredObject,
 };
+use chrono::Utc;
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -94,6 +96,14 @@ async fn apply_object_event(
         Verdict::Apply => Some((object.clone(), previous.cloned())),
         Verdict::Refetch => Some((applier.live.fetch(mode, &kind.path(&id)).await?, None)),
     };
+    let mut written = written;
+    if let Some((current, _)) = &mut written {
+        match kind {
+            Kind::Subscription => describe_discounts(db, &mut applier.live, mode, current).await?,
+            Kind::Customer => add_tax_location(&mut applier.live, mode, current).await?,
+            _ => {}
+        }
+    }
     let outcome = match written {
         None => Outcome::Kept,
         Some((current, previous)) => {
@@ -160,7 +170,14 @@ pub(super) async fn store(
         }
         Kind::Subscription => {
             let sub = Subscription::read(object).ok_or_else(unreadable)?;
-            db::upsert_subscription(db, mode, &sub).await?;
+            let discounts = db::discount_terms(db, mode, &sub.discount_ids).await?;
+            let annual = recurring::annual_amount(
+                &sub.items,
+                sub.currency.as_deref(),
+                &discounts,
+                Utc::now(),
+            );
+            db::upsert_subscription(db, mode, &sub, annual).await?;
         }
         Kind::Invoice => {
             let invoice = Invoice::read(object).ok_or_else(unreadable)?;
@@ -182,6 +199,66 @@ pub(super) async fn store(
             let refund = Refund::read(object).ok_or_else(unreadable)?;
             db::upsert_refund(db, mode, &refund).await?;
         }
+    }
+    Ok(())
+}
+
+/// Stripe Tax's verdict on a customer's address (`tax.automatic_tax`) comes only when asked
+/// for, so it is fetched for a customer with an address, for the console's warning.
+async fn add_tax_location(
+    live: &mut LiveStripe<'_>,
+    mode: &str,
+    customer: &mut Value,
+) -> Result<(), ApplyError> {
+    if customer["tax"].is_object() || !customer["address"].is_object() || is_deleted(customer) {
+        return Ok(());
+    }
+    let Some(id) = text(&customer["id"]) else {
+        return Ok(());
+    };
+    let expanded = live
+        .fetch_with(mode, &format!("/customers/{id}"), &[("expand[0]", "tax")])
+        .await?;
+    customer["tax"] = expanded["tax"].clone();
+    Ok(())
+}
+
+/// Keeps the coupon terms of a subscription's discounts, fetching the subscription with its
+/// discounts expanded once when one is new: events carry discounts as bare ids.
+async fn describe_discounts(
+    db: &mut PgConnection,
+    live: &mut LiveStripe<'_>,
+    mode: &str,
+    subscription: &Value,
+) -> Result<(), ApplyError> {
+    let discounts = discounts_of(subscription);
+    let mut terms: Vec<DiscountTerms> = discounts
+        .iter()
+        .filter_map(|d| DiscountTerms::read(d))
+        .collect();
+    let ids: Vec<String> = discounts.iter().filter_map(|d| text(d)).collect();
+    let known = db::discount_terms(db, mode, &ids).await?;
+    let missing = ids
+        .iter()
+        .any(|id| !known.iter().chain(&terms).any(|t| &t.id == id));
+    if missing {
+        if let Some(id) = text(&subscription["id"]) {
+            let expanded = live
+                .fetch_with(
+                    mode,
+                    &format!("/subscriptions/{id}"),
+                    &[("expand[0]", "discounts.source.coupon")],
+                )
+                .await?;
+            terms.extend(
+                discounts_of(&expanded)
+                    .iter()
+                    .filter_map(|d| DiscountTerms::read(d)),
+            );
+        }
+    }
+    for t in &terms {
+        db::put_discount_terms(db, mode, t).await?;
     }
     Ok(())
 }

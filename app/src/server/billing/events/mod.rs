@@ -157,6 +157,16 @@ impl<'a> LiveStripe<'a> {
     }
 
     pub async fn fetch(&mut self, mode: &str, path: &str) -> Result<Value, ApplyError> {
+        self.fetch_with(mode, path, &[]).await
+    }
+
+    /// An object with query parameters (`expand[0]`).
+    pub async fn fetch_with(
+        &mut self,
+        mode: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Value, ApplyError> {
         let api = match self.clients.iter().find(|(m, _)| m == mode) {
             Some((_, api)) => api,
             None => {
@@ -171,7 +181,7 @@ impl<'a> LiveStripe<'a> {
                 &self.clients[self.clients.len() - 1].1
             }
         };
-        api.get_object(path)
+        api.get_with(path, query)
             .await
             .map_err(|e| ApplyError::Stripe(e.to_string()))
     }

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::server::billing::recurring::RecurringItem;
+
 /// The kinds of object whose state Paydesk keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -135,6 +137,16 @@ fn first_item(subscription: &Value) -> &Value {
     &subscription["items"]["data"][0]
 }
 
+/// A subscription's discounts: `discounts` (ids, or objects when expanded), or the single
+/// `discount` object of API versions before 2024.
+pub fn discounts_of(subscription: &Value) -> Vec<&Value> {
+    match subscription["discounts"].as_array() {
+        Some(list) if !list.is_empty() => list.iter().collect(),
+        _ if subscription["discount"].is_object() => vec![&subscription["discount"]],
+        _ => Vec::new(),
+    }
+}
+
 /// A subscription as the `subscriptions` table keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
@@ -151,6 +163,11 @@ pub struct Subscription {
     pub ended_at: Option<DateTime<Utc>>,
     pub trial_end: Option<DateTime<Utc>>,
     pub latest_invoice: Option<String>,
+    pub created: Option<DateTime<Utc>>,
+    pub currency: Option<String>,
+    pub items: Vec<RecurringItem>,
+    /// The discounts' ids; their coupons' terms are kept in `discount_terms`.
+    pub discount_ids: Vec<String>,
 }
 
 impl Subscription {
@@ -172,6 +189,10 @@ impl Subscription {
             ended_at: timestamp(&o["ended_at"]),
             trial_end: timestamp(&o["trial_end"]),
             latest_invoice: text(&o["latest_invoice"]),
+            created: timestamp(&o["created"]),
+            currency: text(&o["currency"]),
+            items: RecurringItem::all_of(o),
+            discount_ids: discounts_of(o).iter().filter_map(|d| text(d)).collect(),
         })
     }
 }
@@ -229,6 +250,8 @@ pub struct Invoice {
     pub created: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
     pub due_date: Option<DateTime<Utc>>,
+    pub attempt_count: i32,
+    pub next_payment_attempt: Option<DateTime<Utc>>,
     pub period_start: Option<DateTime<Utc>>,
     pub period_end: Option<DateTime<Utc>>,
     /// The payment that paid it (the first, when Stripe lists several).
@@ -403,6 +426,11 @@ impl Invoice {
             created: timestamp(&o["created"])?,
             paid_at: timestamp(&o["status_transitions"]["paid_at"]),
             due_date: timestamp(&o["due_date"]),
+            attempt_count: o["attempt_count"]
+                .as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .unwrap_or(0),
+            next_payment_attempt: timestamp(&o["next_payment_attempt"]),
             period_start: timestamp(&o["period_start"]),
             period_end: timestamp(&o["period_end"]),
             payment_intent: invoice_payment(o),

@@ -1,0 +1,110 @@
+//! Dunning: subscriptions whose renewal failed, with who, when, why, the tries Stripe has
+//! left and what is at risk.
+
+use crate::api::console::get_past_due;
+use crate::components::error_view::ErrorView;
+use crate::components::pager::Pager;
+use crate::model::PastDuePage;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+const PATH: &str = "/admin/past-due";
+
+#[component]
+pub fn PastDue() -> impl IntoView {
+    let params = use_query_map();
+    let rows = Resource::new(
+        move || params.with(|p| p.get("after").filter(|a| !a.is_empty())),
+        get_past_due,
+    );
+    view! {
+        <Title text="Past due"/>
+        <h1>"Past due"</h1>
+        <p class="muted">
+            "Subscriptions whose renewal could not be charged. Stripe retries on its schedule; "
+            "members keep access during the grace period and see a prompt to fix their payment."
+        </p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                {move || Suspend::new(async move {
+                    rows.await.map(|page| view! { <PastDueTable page params/> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn PastDueTable(page: PastDuePage, params: Memo<ParamsMap>) -> impl IntoView {
+    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
+    let at_risk = if page.total_at_risk.is_empty() {
+        "nothing".to_owned()
+    } else {
+        page.total_at_risk
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let summary = view! {
+        <section class="stats" aria-label="Dunning">
+            <div class="stat">
+                <span class="stat-label">"Past due or unpaid"</span>
+                <span class="stat-value" data-testid="past-due-count">{page.count}</span>
+            </div>
+            <div class="stat">
+                <span class="stat-label">"Amount at risk"</span>
+                <span class="stat-value" data-testid="at-risk">{at_risk}</span>
+            </div>
+        </section>
+    };
+    if page.rows.is_empty() {
+        return view! { {summary} <p class="muted card">"No subscription is past due."</p> {pager} }
+            .into_any();
+    }
+    let date = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "—".into())
+    };
+    view! {
+        {summary}
+        <section class="card table-card">
+            <table>
+                <thead>
+                    <tr>
+                        <th>"Member"</th><th>"Plan"</th><th>"Failed"</th><th>"Reason"</th>
+                        <th class="num">"Tries"</th><th class="num">"Retries left"</th>
+                        <th>"Next retry"</th><th class="num">"At risk"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.rows.into_iter().map(|r| {
+                        let member = r.member_email.clone().unwrap_or_else(|| "—".into());
+                        view! {
+                            <tr data-testid="past-due-row">
+                                <td class="member">
+                                    {match r.user_id {
+                                        Some(id) => view! { <a href=format!("/admin/members/{id}")>{member}</a> }.into_any(),
+                                        None => view! { <span>{member}</span> }.into_any(),
+                                    }}
+                                    <br/><span class="muted small">{if r.status == "unpaid" { "Unpaid: Stripe stopped retrying" } else { "Past due" }}</span>
+                                </td>
+                                <td>{r.plan.unwrap_or_else(|| "—".into())}</td>
+                                <td class="nowrap">{date(r.failed_at)}</td>
+                                <td>{r.failure_message.unwrap_or_else(|| "—".into())}</td>
+                                <td class="num">{r.attempts}</td>
+                                <td class="num">{r.retries_left}</td>
+                                <td class="nowrap">{date(r.next_attempt)}</td>
+                                <td class="num">{r.at_risk.map(|m| m.to_string()).unwrap_or_else(|| "—".into())}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        {pager}
+    }
+    .into_any()
+}

@@ -1,0 +1,106 @@
+//! Every subscription in the current mode, newest first, by status and plan.
+
+use crate::api::console::get_subscriptions;
+use crate::components::error_view::ErrorView;
+use crate::components::pager::Pager;
+use crate::components::plan_select::PlanSelect;
+use crate::model::{status_label, Page, SubscriptionQuery, SubscriptionRow, SUBSCRIPTION_STATUSES};
+use crate::pages::admin::invoices::state_class;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+const PATH: &str = "/admin/subscriptions";
+
+fn query_from(params: &ParamsMap) -> SubscriptionQuery {
+    SubscriptionQuery {
+        status: params.get("status").unwrap_or_default(),
+        plan: params.get("plan").unwrap_or_default(),
+        after: params.get("after").filter(|a| !a.is_empty()),
+    }
+}
+
+#[component]
+pub fn Subscriptions() -> impl IntoView {
+    let params = use_query_map();
+    let subscriptions = Resource::new(move || params.with(query_from), get_subscriptions);
+    let status = move || params.with(|p| p.get("status").unwrap_or_default());
+    let plan = move || params.with(|p| p.get("plan").unwrap_or_default());
+    view! {
+        <Title text="Subscriptions"/>
+        <h1>"Subscriptions"</h1>
+        <Form method="GET" action=PATH attr:class="filters card">
+            <label>
+                "Status"
+                <select name="status" prop:value=status>
+                    <option value="">"Any status"</option>
+                    {SUBSCRIPTION_STATUSES.iter().map(|(value, label)| view! {
+                        <option value=*value selected=move || status() == *value>{*label}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <PlanSelect selected=Signal::derive(plan)/>
+            <div class="filter-actions">
+                <button class="button primary" type="submit">"Filter"</button>
+                <a href=PATH class="button secondary">"Clear"</a>
+            </div>
+        </Form>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                {move || Suspend::new(async move {
+                    subscriptions.await.map(|page| view! { <SubscriptionTable page params/> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn SubscriptionTable(page: Page<SubscriptionRow>, params: Memo<ParamsMap>) -> impl IntoView {
+    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
+    if page.items.is_empty() {
+        return view! { <p class="muted card">"No subscriptions match."</p> {pager} }.into_any();
+    }
+    let date = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "—".into())
+    };
+    view! {
+        <section class="card table-card">
+            <table>
+                <thead>
+                    <tr>
+                        <th>"Member"</th><th>"Plan"</th><th>"Status"</th>
+                        <th class="num">"Monthly value"</th><th>"Started"</th><th>"Renews or ends"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.items.into_iter().map(|s| {
+                        let label = status_label(&s.status, s.cancel_at_period_end);
+                        let member = s.member_email.clone().unwrap_or_else(|| "—".into());
+                        view! {
+                            <tr data-testid="subscription-row">
+                                <td class="member">
+                                    {match s.user_id {
+                                        Some(id) => view! { <a href=format!("/admin/members/{id}")>{member}</a> }.into_any(),
+                                        None => view! { <span>{member}</span> }.into_any(),
+                                    }}
+                                    <br/><code class="small">{s.id.clone()}</code>
+                                </td>
+                                <td>{s.plan.unwrap_or_else(|| "—".into())}</td>
+                                <td><span class=state_class(label)>{label}</span></td>
+                                <td class="num">{s.mrr.map(|m| m.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                <td class="nowrap">{date(s.created)}</td>
+                                <td class="nowrap">{date(s.ended_at.or(s.current_period_end))}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        {pager}
+    }
+    .into_any()
+}
