@@ -232,3 +232,17 @@ CREATE TABLE discount_terms (
     ends_at        timestamptz,
     PRIMARY KEY (mode, id)
 );
+
+-- The customers a console search names: part of the member's email or name, part of the
+-- customer's own email, or its exact id. Lists filter by these ids, which their
+-- (mode, customer_id, created) indexes answer, instead of testing every row of the list.
+CREATE INDEX customers_email_trgm_idx ON customers USING gin (email gin_trgm_ops);
+
+CREATE FUNCTION customers_matching(search_mode text, term text, pattern text)
+RETURNS SETOF text LANGUAGE sql STABLE ROWS 20 AS $$
+    SELECT c.id FROM customers c JOIN users u ON u.id = c.user_id
+     WHERE c.mode = search_mode AND (u.email ILIKE pattern OR u.name ILIKE pattern)
+    UNION
+    SELECT c.id FROM customers c
+     WHERE c.mode = search_mode AND (c.id = term OR c.email ILIKE pattern)
+$$;

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { ADMIN, demoStripe, logIn, open, shot, signUp, subscribe } from "./helpers";
+import { ADMIN, demoStripe, logIn, open, saveAddress, shot, signUp, subscribe } from "./helpers";
 import { stripe } from "./emulator";
 
 // The admin console against the demo: a member whose renewal fails and whose address Stripe
@@ -17,12 +17,7 @@ test("an admin finds a past-due member, sees both warnings, cancels at period en
   const email = await signUp(page, "Petra Pastdue");
   await subscribe(page, "Starter", "4242 4242 4242 4242");
   await expect(page.getByTestId("confirmed")).toBeVisible({ timeout: 20_000 });
-  await open(page, "/billing/address");
-  await page.getByLabel("Street address").fill("1 Unter den Linden");
-  await page.getByLabel("City").fill("Berlin");
-  await page.getByLabel("Postal code").fill("1");
-  await page.getByLabel("Country (two letters, e.g. DE)").fill("DE");
-  await page.getByRole("button", { name: "Save address" }).click();
+  await saveAddress(page, "1");
   await expect(page.getByTestId("address-status")).toContainText("Stripe does not recognise this address.");
 
   // The card starts failing and a month passes: the renewal fails, the subscription is past due.

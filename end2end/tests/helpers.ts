@@ -59,3 +59,14 @@ export async function subscribe(page: Page, planName: string, card: string) {
   await fillCheckout(page, card);
   await page.getByRole("button", { name: "Subscribe" }).click();
 }
+
+/** Saves a German billing address on the member's address page; postal code "1" is one
+ * Stripe Tax cannot place. */
+export async function saveAddress(page: Page, postalCode: string) {
+  await open(page, "/billing/address");
+  await page.getByLabel("Street address").fill("1 Unter den Linden");
+  await page.getByLabel("City").fill("Berlin");
+  await page.getByLabel("Postal code").fill(postalCode);
+  await page.getByLabel("Country (two letters, e.g. DE)").fill("DE");
+  await page.getByRole("button", { name: "Save address" }).click();
+}

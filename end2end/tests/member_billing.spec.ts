@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { open, plan, shot, signUp, subscribe } from "./helpers";
+import { open, plan, saveAddress, shot, signUp, subscribe } from "./helpers";
 import { fillCheckout } from "./emulator";
 
 // A member's billing, end to end: Paydesk's pages, the demo's Stripe emulator with its hosted
@@ -87,12 +87,7 @@ test("a member adds a card, makes it the default and sees an unrecognised addres
   await expect(mastercard).toContainText("Default");
   await shot(page, "member-payment-methods");
 
-  await open(page, "/billing/address");
-  await page.getByLabel("Street address").fill("1 Unter den Linden");
-  await page.getByLabel("City").fill("Berlin");
-  await page.getByLabel("Postal code").fill("1");
-  await page.getByLabel("Country (two letters, e.g. DE)").fill("DE");
-  await page.getByRole("button", { name: "Save address" }).click();
+  await saveAddress(page, "1");
   await expect(page.getByTestId("address-status")).toContainText("Stripe does not recognise this address.");
   await shot(page, "member-address-unrecognised");
   await page.getByLabel("Postal code").fill("10115");

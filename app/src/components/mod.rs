@@ -10,4 +10,5 @@ pub mod pager;
 pub mod plan_select;
 pub mod product_table;
 pub mod redirect;
+pub mod refetch;
 pub mod status;

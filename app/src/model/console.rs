@@ -59,36 +59,41 @@ pub struct MemberQuery {
 }
 
 impl MemberQuery {
-    pub fn validate(&self) -> Result<(), AppError> {
+    /// The filters checked: the plan's id and where the page starts.
+    pub fn parse(&self) -> Result<(Option<Uuid>, Option<Cursor>), AppError> {
         if self.q.chars().count() > 200 {
             return Err(AppError::validation("q", "That search is too long."));
         }
-        if !self.status.is_empty() && !MEMBER_STATUSES.iter().any(|(s, _)| *s == self.status) {
-            return Err(AppError::validation(
-                "status",
-                "Choose a status from the list.",
-            ));
-        }
-        self.plan_id()?;
-        self.cursor().map(drop)
-    }
-
-    pub fn plan_id(&self) -> Result<Option<Uuid>, AppError> {
-        parse_plan(&self.plan)
-    }
-
-    pub fn cursor(&self) -> Result<Option<Cursor>, AppError> {
-        self.after.as_deref().map(Cursor::decode).transpose()
+        parse_filters(
+            MEMBER_STATUSES,
+            &self.status,
+            &self.plan,
+            self.after.as_deref(),
+        )
     }
 }
 
-fn parse_plan(plan: &str) -> Result<Option<Uuid>, AppError> {
-    if plan.is_empty() {
-        return Ok(None);
+/// A list's status (one of `statuses`, or empty), plan (a product id, or empty) and page link.
+fn parse_filters(
+    statuses: &[(&str, &str)],
+    status: &str,
+    plan: &str,
+    after: Option<&str>,
+) -> Result<(Option<Uuid>, Option<Cursor>), AppError> {
+    if !status.is_empty() && !statuses.iter().any(|(s, _)| *s == status) {
+        return Err(AppError::validation(
+            "status",
+            "Choose a status from the list.",
+        ));
     }
-    Uuid::parse_str(plan)
-        .map(Some)
-        .map_err(|_| AppError::validation("plan", "Choose a plan from the list."))
+    let plan = match plan {
+        "" => None,
+        id => Some(
+            Uuid::parse_str(id)
+                .map_err(|_| AppError::validation("plan", "Choose a plan from the list."))?,
+        ),
+    };
+    Ok((plan, after.map(Cursor::decode).transpose()?))
 }
 
 /// One member in the list.
@@ -142,24 +147,14 @@ pub const SUBSCRIPTION_STATUSES: &[(&str, &str)] = &[
 ];
 
 impl SubscriptionQuery {
-    pub fn validate(&self) -> Result<(), AppError> {
-        if !self.status.is_empty() && !SUBSCRIPTION_STATUSES.iter().any(|(s, _)| *s == self.status)
-        {
-            return Err(AppError::validation(
-                "status",
-                "Choose a status from the list.",
-            ));
-        }
-        self.plan_id()?;
-        self.cursor().map(drop)
-    }
-
-    pub fn plan_id(&self) -> Result<Option<Uuid>, AppError> {
-        parse_plan(&self.plan)
-    }
-
-    pub fn cursor(&self) -> Result<Option<Cursor>, AppError> {
-        self.after.as_deref().map(Cursor::decode).transpose()
+    /// The filters checked: the plan's id and where the page starts.
+    pub fn parse(&self) -> Result<(Option<Uuid>, Option<Cursor>), AppError> {
+        parse_filters(
+            SUBSCRIPTION_STATUSES,
+            &self.status,
+            &self.plan,
+            self.after.as_deref(),
+        )
     }
 }
 
@@ -391,14 +386,14 @@ mod tests {
             plan: plan.into(),
             ..MemberQuery::default()
         };
-        assert!(q("past_due", "").validate().is_ok());
-        assert!(q("everything", "").validate().is_err());
-        assert!(q("", "not-a-uuid").validate().is_err());
+        assert!(q("past_due", "").parse().is_ok());
+        assert!(q("everything", "").parse().is_err());
+        assert!(q("", "not-a-uuid").parse().is_err());
         assert!(MemberQuery {
             after: Some("garbage".into()),
             ..MemberQuery::default()
         }
-        .validate()
+        .parse()
         .is_err());
     }
 }

@@ -5,6 +5,7 @@ use crate::api::console::get_invitation;
 use crate::components::auth::use_auth;
 use crate::components::centered_card::CenteredCard;
 use crate::components::error_view::FormError;
+use crate::components::form_fields::FieldError;
 use crate::components::status::set_http_status;
 use crate::model::{AppError, Password};
 use leptos::prelude::*;
@@ -18,14 +19,6 @@ pub fn AcceptInvite() -> impl IntoView {
     let invitation = Resource::new(token, get_invitation);
     let auth = use_auth();
     let error = Signal::derive(move || auth.accept_invite.value().get().and_then(Result::err));
-    let field = move |name: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|e| e.field_message(name))
-                .map(|message| view! { <span class="field-error">{message}</span> })
-        }
-    };
     let general = Signal::derive(move || {
         error
             .get()
@@ -56,7 +49,7 @@ pub fn AcceptInvite() -> impl IntoView {
                                         <label>
                                             "Password"
                                             <input type="password" name="password" autocomplete="current-password" required/>
-                                            {field("password")}
+                                            <FieldError error field="password"/>
                                         </label>
                                     }.into_any()
                                 } else {
@@ -64,14 +57,14 @@ pub fn AcceptInvite() -> impl IntoView {
                                         <label>
                                             "Name"
                                             <input type="text" name="name" autocomplete="name" required/>
-                                            {field("name")}
+                                            <FieldError error field="name"/>
                                         </label>
                                         <label>
                                             "Password"
                                             <input type="password" name="password" autocomplete="new-password"
                                                 minlength=Password::MIN_LEN required/>
                                             <span class="hint">{format!("At least {} characters.", Password::MIN_LEN)}</span>
-                                            {field("password")}
+                                            <FieldError error field="password"/>
                                         </label>
                                     }.into_any()
                                 }}

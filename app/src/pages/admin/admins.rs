@@ -2,7 +2,7 @@
 //! to the admin who made it, to pass on; it works once, for a week.
 
 use crate::api::console::{get_admins, revoke_invite, InviteAdmin};
-use crate::components::error_view::{ErrorView, FormError};
+use crate::components::error_view::{FormError, Loaded};
 use crate::components::form_fields::FieldError;
 use crate::model::{AdminsPage, AppError};
 use leptos::html;
@@ -63,13 +63,7 @@ pub fn Admins() -> impl IntoView {
             </ActionForm>
         </section>
         <FormError error=revoke_error/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    page.await.map(|p| view! { <AdminTables page=p revoke/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=page show=move |p| view! { <AdminTables page=p revoke/> }/>
     }
 }
 

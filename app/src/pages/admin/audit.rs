@@ -2,7 +2,7 @@
 //! and the page cursor live in the query string, like the invoice list.
 
 use crate::api::admin::get_audit_log;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{FilterActions, Loaded};
 use crate::components::pager::Pager;
 use crate::model::{AuditEntry, AuditQuery, Page};
 use chrono::NaiveDate;
@@ -71,18 +71,9 @@ pub fn AuditLog() -> impl IntoView {
                 "To"
                 <input type="date" name="to" prop:value=current("to")/>
             </label>
-            <div class="filter-actions">
-                <button class="button primary" type="submit">"Filter"</button>
-                <a href=PATH class="button secondary">"Clear"</a>
-            </div>
+            <FilterActions path=PATH/>
         </Form>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    entries.await.map(|page| view! { <AuditTable page params/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=entries show=move |page| view! { <AuditTable page params/> }/>
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::api::console::get_dashboard;
 use crate::components::chart::{ticks, BarChart, Fill, Series};
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::Loaded;
 use crate::model::{Dashboard as Figures, Money, RevenueSeries};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,13 +14,7 @@ pub fn Dashboard() -> impl IntoView {
     view! {
         <Title text="Dashboard"/>
         <h1>"Dashboard"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    figures.await.map(|f| view! { <Figures figures=f/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=figures show=|f| view! { <Figures figures=f/> }/>
     }
 }
 

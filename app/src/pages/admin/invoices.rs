@@ -2,7 +2,7 @@
 //! page cursor live in the query string, so a filtered list can be linked and reloaded.
 
 use crate::api::invoices::get_invoices;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{FilterActions, Loaded};
 use crate::components::pager::Pager;
 use crate::model::{InvoiceQuery, InvoiceSummary, Page, INVOICE_STATUSES};
 use chrono::NaiveDate;
@@ -86,18 +86,9 @@ pub fn AdminInvoices() -> impl IntoView {
                 "To"
                 <input type="date" name="to" value=value(initial.to) prop:value=current("to")/>
             </label>
-            <div class="filter-actions">
-                <button class="button primary" type="submit">"Filter"</button>
-                <a href=PATH class="button secondary">"Clear"</a>
-            </div>
+            <FilterActions path=PATH/>
         </Form>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    invoices.await.map(|page| view! { <InvoiceTable page params/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=invoices show=move |page| view! { <InvoiceTable page params/> }/>
     }
 }
 

@@ -5,8 +5,9 @@
 use crate::api::console::{
     get_member, AdminCancelSubscription, AdminResumeSubscription, GrantAccess,
 };
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::Loaded;
 use crate::components::form_fields::FieldError;
+use crate::components::refetch::read_again_soon;
 use crate::model::{
     status_label, AppError, CancelWhen, GrantForm, MemberDetail, MemberSubscriptionView,
 };
@@ -14,11 +15,7 @@ use crate::pages::admin::invoices::state_class;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use std::time::Duration;
 use uuid::Uuid;
-
-/// When to read again after an action: Stripe's webhook usually lands within a second or two.
-const REFETCH_AFTER_MS: [u64; 2] = [1500, 4000];
 
 #[derive(Clone, Copy)]
 struct Actions {
@@ -55,15 +52,7 @@ pub fn MemberPage() -> impl IntoView {
             message.set(Some(result));
             if succeeded {
                 actions.confirming.set(None);
-                refreshed.update(|n| *n += 1);
-                for ms in REFETCH_AFTER_MS {
-                    set_timeout(
-                        move || {
-                            refreshed.try_update(|n| *n += 1);
-                        },
-                        Duration::from_millis(ms),
-                    );
-                }
+                read_again_soon(refreshed);
             }
         }
     };
@@ -77,13 +66,7 @@ pub fn MemberPage() -> impl IntoView {
             Ok(text) => view! { <p class="notice" role="status" data-testid="action-notice">{text}</p> }.into_any(),
             Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
         })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    member.await.map(|m| view! { <Detail member=m actions/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=member show=move |m| view! { <Detail member=m actions/> }/>
     }
 }
 
@@ -252,15 +235,19 @@ fn SubscriptionCard(sub: MemberSubscriptionView, actions: Actions) -> impl IntoV
         t.map(|t| t.format("%Y-%m-%d").to_string())
             .unwrap_or_else(|| "—".into())
     };
-    let cancel_end = {
+    let cancel = {
         let id = id.clone();
-        move |_| {
-            actions.cancel.dispatch(AdminCancelSubscription {
-                id: id.clone(),
-                when: CancelWhen::PeriodEnd,
-            });
+        move |when: CancelWhen| {
+            let id = id.clone();
+            move |_| {
+                actions.cancel.dispatch(AdminCancelSubscription {
+                    id: id.clone(),
+                    when,
+                });
+            }
         }
     };
+    let cancel_end = cancel(CancelWhen::PeriodEnd);
     let resume = {
         let id = id.clone();
         move |_| {
@@ -273,15 +260,7 @@ fn SubscriptionCard(sub: MemberSubscriptionView, actions: Actions) -> impl IntoV
         let id = id.clone();
         move |_| actions.confirming.set(Some(id.clone()))
     };
-    let cancel_now = {
-        let id = id.clone();
-        move |_| {
-            actions.cancel.dispatch(AdminCancelSubscription {
-                id: id.clone(),
-                when: CancelWhen::Now,
-            });
-        }
-    };
+    let cancel_now = cancel(CancelWhen::Now);
     let confirming = {
         let id = id.clone();
         move || actions.confirming.get().as_deref() == Some(id.as_str())

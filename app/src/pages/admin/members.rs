@@ -2,7 +2,7 @@
 //! and unrecognised tax address. Filters and the page cursor live in the query string.
 
 use crate::api::console::get_members;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{FilterActions, Loaded};
 use crate::components::pager::Pager;
 use crate::components::plan_select::PlanSelect;
 use crate::model::{status_label, MemberQuery, MemberRow, Page, MEMBER_STATUSES};
@@ -61,18 +61,9 @@ pub fn Members() -> impl IntoView {
                     prop:checked=move || params.with(|p| p.get("tax").is_some())/>
                 "Tax address not recognised"
             </label>
-            <div class="filter-actions">
-                <button class="button primary" type="submit">"Search"</button>
-                <a href=PATH class="button secondary">"Clear"</a>
-            </div>
+            <FilterActions path=PATH label="Search"/>
         </Form>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    members.await.map(|page| view! { <MemberTable page params/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=members show=move |page| view! { <MemberTable page params/> }/>
     }
 }
 

@@ -2,7 +2,7 @@
 //! left and what is at risk.
 
 use crate::api::console::get_past_due;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::Loaded;
 use crate::components::pager::Pager;
 use crate::model::PastDuePage;
 use leptos::prelude::*;
@@ -26,13 +26,7 @@ pub fn PastDue() -> impl IntoView {
             "Subscriptions whose renewal could not be charged. Stripe retries on its schedule; "
             "members keep access during the grace period and see a prompt to fix their payment."
         </p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    rows.await.map(|page| view! { <PastDueTable page params/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=rows show=move |page| view! { <PastDueTable page params/> }/>
     }
 }
 

@@ -3,9 +3,10 @@
 //! the list asks again shortly after a refund succeeds.
 
 use crate::api::invoices::{get_payments, RefundPayment};
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::Loaded;
 use crate::components::form_fields::FieldError;
 use crate::components::pager::Pager;
+use crate::components::refetch::read_again_soon;
 use crate::model::{AppError, Page, PaymentQuery, PaymentState, PaymentSummary, REFUND_REASONS};
 use crate::pages::admin::invoices::state_class;
 use leptos::prelude::*;
@@ -13,7 +14,6 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
-use std::time::Duration;
 
 const PATH: &str = "/admin/payments";
 
@@ -25,9 +25,6 @@ const STATES: [PaymentState; 6] = [
     PaymentState::Pending,
     PaymentState::Canceled,
 ];
-
-/// When to look again after a refund: Stripe's webhook usually lands within a second or two.
-const REFETCH_AFTER_MS: [u64; 2] = [1500, 4000];
 
 fn query_from(params: &ParamsMap) -> PaymentQuery {
     PaymentQuery {
@@ -72,15 +69,7 @@ pub fn Payments() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(_)) = refund.value().get() {
             open.set(None);
-            refreshed.update(|n| *n += 1);
-            for ms in REFETCH_AFTER_MS {
-                set_timeout(
-                    move || {
-                        refreshed.try_update(|n| *n += 1);
-                    },
-                    Duration::from_millis(ms),
-                );
-            }
+            read_again_soon(refreshed);
         }
     });
     let state = RefundState {
@@ -117,13 +106,7 @@ pub fn Payments() -> impl IntoView {
         {move || refund.value().get().and_then(Result::ok).map(|message| view! {
             <p class="notice" role="status" data-testid="refund-notice">{message}</p>
         })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    payments.await.map(|page| view! { <PaymentTable page params state/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=payments show=move |page| view! { <PaymentTable page params state/> }/>
     }
 }
 

@@ -1,7 +1,7 @@
 //! Every subscription in the current mode, newest first, by status and plan.
 
 use crate::api::console::get_subscriptions;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{FilterActions, Loaded};
 use crate::components::pager::Pager;
 use crate::components::plan_select::PlanSelect;
 use crate::model::{status_label, Page, SubscriptionQuery, SubscriptionRow, SUBSCRIPTION_STATUSES};
@@ -42,18 +42,9 @@ pub fn Subscriptions() -> impl IntoView {
                 </select>
             </label>
             <PlanSelect selected=Signal::derive(plan)/>
-            <div class="filter-actions">
-                <button class="button primary" type="submit">"Filter"</button>
-                <a href=PATH class="button secondary">"Clear"</a>
-            </div>
+            <FilterActions path=PATH/>
         </Form>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    subscriptions.await.map(|page| view! { <SubscriptionTable page params/> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded resource=subscriptions show=move |page| view! { <SubscriptionTable page params/> }/>
     }
 }
 

@@ -60,7 +60,7 @@ pub async fn dashboard(state: &AppState) -> Result<Dashboard, AppError> {
         .filter(|(currency, amount)| !currency.is_empty() && *amount > 0)
         .map(|(currency, amount)| Money::new(monthly(amount), currency_of(&currency)))
         .collect();
-    mrr.sort_by(|a, b| b.amount_minor.cmp(&a.amount_minor));
+    mrr.sort_by_key(|m| std::cmp::Reverse(m.amount_minor));
 
     let movements = db::console::subscription_months(&state.pool, &mode, since)
         .await
@@ -113,7 +113,7 @@ fn first_of_month(day: NaiveDate) -> NaiveDate {
 }
 
 pub async fn members(state: &AppState, query: &MemberQuery) -> Result<Page<MemberRow>, AppError> {
-    query.validate()?;
+    let (plan, cursor) = query.parse()?;
     let mode = state.mode().await?;
     let q = query.q.trim();
     let (text, customer_id) = if q.starts_with("cus_") {
@@ -121,7 +121,6 @@ pub async fn members(state: &AppState, query: &MemberQuery) -> Result<Page<Membe
     } else {
         (q, "")
     };
-    let cursor = query.cursor()?;
     let rows = db::console::members(
         &state.pool,
         &mode,
@@ -129,7 +128,7 @@ pub async fn members(state: &AppState, query: &MemberQuery) -> Result<Page<Membe
             text,
             customer_id,
             status: &query.status,
-            plan: query.plan_id()?,
+            plan,
             tax_unrecognized: query.tax_unrecognized,
         },
         &after_of(cursor.as_ref()),
@@ -182,15 +181,14 @@ pub async fn subscriptions(
     state: &AppState,
     query: &SubscriptionQuery,
 ) -> Result<Page<SubscriptionRow>, AppError> {
-    query.validate()?;
+    let (plan, cursor) = query.parse()?;
     let mode = state.mode().await?;
-    let cursor = query.cursor()?;
     let rows = db::console::subscriptions(
         &state.pool,
         &mode,
         &SubscriptionFilter {
             status: &query.status,
-            plan: query.plan_id()?,
+            plan,
             customer_id: None,
         },
         &after_of(cursor.as_ref()),

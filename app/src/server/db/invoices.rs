@@ -107,8 +107,7 @@ pub async fn admin_page(
            LEFT JOIN users u ON u.id = c.user_id
            LEFT JOIN payments p ON p.mode = i.mode AND p.id = i.payment_intent
            WHERE i.mode = $1
-             AND ($2 = '' OR i.customer_id = $2 OR u.email ILIKE $3 OR u.name ILIKE $3
-                  OR i.customer_email ILIKE $3)
+             AND ($2 = '' OR i.customer_id IN (SELECT customers_matching($1, $2, $3)))
              AND ($4 = '' OR i.status = $4)
              AND ($5 = '' OR i.currency = $5)
              AND ($6::date IS NULL OR i.created >= $6::date)

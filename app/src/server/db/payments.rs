@@ -72,7 +72,7 @@ pub async fn page(
                   OR ($2 = 'pending' AND p.status NOT IN ('succeeded', 'canceled')
                       AND p.failure_message IS NULL)
                   OR ($2 = 'canceled' AND p.status = 'canceled'))
-             AND ($3 = '' OR p.customer_id = $3 OR u.email ILIKE $4 OR u.name ILIKE $4)
+             AND ($3 = '' OR p.customer_id IN (SELECT customers_matching($1, $3, $4)))
              AND ($8::text IS NULL OR p.id = $8)
              AND ($9::text IS NULL OR p.customer_id = $9)
              AND (p.created, p.id) < ($5, $6)

@@ -125,51 +125,6 @@ pub async fn find_credentials(
     Ok(Some((user, row.password_hash)))
 }
 
-pub struct RoleCounts {
-    pub admins: i64,
-    pub members: i64,
-    pub members_last_30_days: i64,
-}
-
-pub async fn role_counts(pool: &PgPool) -> Result<RoleCounts, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT
-             count(*) FILTER (WHERE role = 'admin') AS "admins!",
-             count(*) FILTER (WHERE role = 'member') AS "members!",
-             count(*) FILTER (WHERE role = 'member' AND created_at > now() - interval '30 days')
-               AS "recent!"
-           FROM users"#
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(RoleCounts {
-        admins: row.admins,
-        members: row.members,
-        members_last_30_days: row.recent,
-    })
-}
-
-pub async fn newest(pool: &PgPool, limit: i64) -> Result<Vec<MemberSummary>, sqlx::Error> {
-    sqlx::query_as!(
-        UserRow,
-        r#"SELECT id, email, name, role, created_at AS "created_at: DateTime<Utc>"
-           FROM users ORDER BY created_at DESC, id DESC LIMIT $1"#,
-        limit
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|row| {
-        row.into_user().map(|u| MemberSummary {
-            email: u.email,
-            name: u.name,
-            role: u.role,
-            created_at: u.created_at,
-        })
-    })
-    .collect()
-}
-
 pub async fn admins(pool: &PgPool) -> Result<Vec<MemberSummary>, sqlx::Error> {
     sqlx::query_as!(
         UserRow,
