@@ -27,6 +27,9 @@ UPDATE subscriptions s
 CREATE INDEX subscriptions_created_idx ON subscriptions (mode, created DESC, id DESC);
 CREATE INDEX subscriptions_status_idx ON subscriptions (mode, status, created DESC, id DESC);
 CREATE INDEX subscriptions_product_idx ON subscriptions (mode, product_id, created DESC, id DESC);
+-- Canceling: still active, set to end with the period; a few percent of the active ones.
+CREATE INDEX subscriptions_canceling_idx ON subscriptions (mode, created DESC, id DESC)
+    WHERE status = 'active' AND cancel_at_period_end;
 
 -- How many tries Stripe has made at an unpaid invoice and when it tries next.
 ALTER TABLE invoices

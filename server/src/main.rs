@@ -3,7 +3,7 @@ use app::model::{EmailAddress, Password};
 use clap::{Parser, Subcommand};
 use paydesk::config::Config;
 use paydesk::startup::{self, Application};
-use paydesk::{chores, demo, telemetry};
+use paydesk::{chores, demo, demo_seed, telemetry};
 use secrecy::ExposeSecret;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,7 +25,10 @@ enum Command {
     Worker,
     /// Run the demo: a private Postgres under --data-dir unless DATABASE_URL is set, demo
     /// accounts and plans.
+    #[command(args_conflicts_with_subcommands = true)]
     Demo {
+        #[command(subcommand)]
+        command: Option<DemoCommand>,
         #[arg(long, default_value = ".paydesk")]
         data_dir: PathBuf,
         /// Where the built-in Stripe emulator listens (any free port if this one is taken).
@@ -57,6 +60,27 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Fill DATABASE_URL with seeded members and their billing history, for benchmarks.
+    ///
+    /// Runs the migrations and the demo's accounts and plans first, then loads members,
+    /// customers, cards, subscriptions, invoices, payments and refunds in one transaction, so
+    /// an interrupted run leaves nothing behind. A database that already has seeded members is
+    /// left as it is (the command says so and succeeds): seed a fresh database for other sizes.
+    Seed {
+        /// Members, each with a customer and a card; about 80% subscribe.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=demo_seed::MAX_ROWS))]
+        members: u64,
+        /// Invoices, exactly this many, spread over the subscriptions by their age.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=demo_seed::MAX_ROWS))]
+        invoices: u64,
+        /// The Stripe mode the billing rows belong to.
+        #[arg(long, default_value = "test", value_parser = ["test", "live"])]
+        mode: String,
     },
 }
 
@@ -115,9 +139,30 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Demo {
+            command: None,
             data_dir,
             emulator_addr,
         } => demo::run(config, &data_dir, emulator_addr).await,
+        Command::Demo {
+            command:
+                Some(DemoCommand::Seed {
+                    members,
+                    invoices,
+                    mode,
+                }),
+            ..
+        } => {
+            let size = demo_seed::SeedSize {
+                members: i64::try_from(members).context("--members")?,
+                invoices: i64::try_from(invoices).context("--invoices")?,
+            };
+            let pool = demo_seed::connect(config.require_database_url()?.expose_secret()).await?;
+            startup::migrate(&pool).await?;
+            demo::seed(&pool)
+                .await
+                .context("seed the demo accounts and plans")?;
+            demo_seed::run(&pool, &mode, &size).await
+        }
         Command::Secrets {
             command: SecretsCommand::Rotate,
         } => chores::rotate_secrets(&config).await,

@@ -179,6 +179,6 @@ mod tests {
         assert_eq!(ticks(0), vec![0, 1]);
         assert_eq!(ticks(7), vec![0, 2, 4, 6, 8]);
         assert_eq!(ticks(1000), vec![0, 500, 1000]);
-        assert!(ticks(123_456).last().copied().unwrap() >= 123_456);
+        assert!(ticks(123_456).last().copied().unwrap_or(0) >= 123_456);
     }
 }

@@ -200,8 +200,6 @@ pub struct PastDueRow {
 pub struct PastDuePage {
     pub rows: Vec<PastDueRow>,
     pub next: Option<String>,
-    /// Owed on every past-due subscription's unpaid invoice, per currency.
-    pub total_at_risk: Vec<Money>,
     pub count: i64,
 }
 
@@ -364,7 +362,7 @@ mod tests {
 
     #[test]
     fn a_grant_needs_a_future_date_and_a_reason() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
         let form = |until: &str, reason: &str| GrantForm {
             user_id: Uuid::nil(),
             until: until.into(),

@@ -444,7 +444,6 @@ async fn a_failed_renewal_shows_in_dunning_with_what_is_at_risk_and_the_retries_
     .await;
     assert_eq!(page.count, 1);
     assert_eq!(page.next, None);
-    assert_eq!(page.total_at_risk, vec![money(1_900, "eur")]);
     let row = &page.rows[0];
     assert_eq!(row.subscription_id, sub);
     assert_eq!(row.status, "past_due");
@@ -758,106 +757,47 @@ async fn members_are_narrowed_by_their_most_telling_subscription_plan_and_tax_lo
     let (app, _emulator) = spawn_app_with_stripe().await;
     let pro = seed_product(&app, "Pro").await;
     let team = seed_product(&app, "Team").await;
-    let mut n = 0;
-    let mut member_with = |email: &'static str| {
-        n += 1;
-        let app = &app;
-        let joined = before_new_year(n);
-        async move {
-            let id = seed_member(app, email, "Someone", joined).await;
-            let customer = format!("cus_{}", email.split('@').next().unwrap());
-            seed_customer(app, Some(id), &customer, None).await;
-            customer
-        }
-    };
-    let active = member_with("active@example.com").await;
-    let trial = member_with("trial@example.com").await;
-    let late = member_with("late@example.com").await;
-    let leaving = member_with("leaving@example.com").await;
-    let gone = member_with("gone@example.com").await;
-    let unpaid = member_with("unpaid@example.com").await;
-    let never_paid = member_with("neverpaid@example.com").await;
-    seed_member(&app, "none@example.com", "No customer", before_new_year(99)).await;
-    let nowhere = seed_member(
-        &app,
-        "nowhere@example.com",
-        "Unknown place",
-        before_new_year(100),
-    )
-    .await;
-    seed_customer(
-        &app,
-        Some(nowhere),
-        "cus_nowhere",
-        Some("unrecognized_location"),
-    )
-    .await;
-
-    seed_subscription(
-        &app,
-        Seeded {
-            product: Some(pro),
-            ..Seeded::new("sub_active", &active, "active")
-        },
-    )
-    .await;
-    seed_subscription(
-        &app,
-        Seeded {
-            product: Some(team),
-            ..Seeded::new("sub_trial", &trial, "trialing")
-        },
-    )
-    .await;
-    // The past-due one tells more than an older ended one.
+    let subscribed = [
+        ("active@example.com", "active", false, pro),
+        ("trial@example.com", "trialing", false, team),
+        ("late@example.com", "past_due", false, pro),
+        ("leaving@example.com", "active", true, pro),
+        ("gone@example.com", "canceled", false, pro),
+        ("unpaid@example.com", "unpaid", false, pro),
+        ("neverpaid@example.com", "incomplete_expired", false, pro),
+    ];
+    for (n, (email, status, canceling, product)) in (1..).zip(subscribed) {
+        let user = seed_member(&app, email, "Someone", before_new_year(n)).await;
+        let name = email.split('@').next().unwrap();
+        let (customer, sub) = (format!("cus_{name}"), format!("sub_{name}"));
+        seed_customer(&app, Some(user), &customer, None).await;
+        seed_subscription(
+            &app,
+            Seeded {
+                canceling,
+                product: Some(product),
+                ..Seeded::new(&sub, &customer, status)
+            },
+        )
+        .await;
+    }
+    // The past-due subscription tells more than an older ended one.
     seed_subscription(
         &app,
         Seeded {
             product: Some(team),
             created: before_new_year(86_400),
-            ..Seeded::new("sub_late_old", &late, "canceled")
+            ..Seeded::new("sub_late_before", "cus_late", "canceled")
         },
     )
     .await;
-    seed_subscription(
+    seed_member(&app, "none@example.com", "No customer", before_new_year(99)).await;
+    let nowhere = seed_member(&app, "nowhere@example.com", "Abroad", before_new_year(100)).await;
+    seed_customer(
         &app,
-        Seeded {
-            product: Some(pro),
-            ..Seeded::new("sub_late", &late, "past_due")
-        },
-    )
-    .await;
-    seed_subscription(
-        &app,
-        Seeded {
-            product: Some(pro),
-            canceling: true,
-            ..Seeded::new("sub_leaving", &leaving, "active")
-        },
-    )
-    .await;
-    seed_subscription(
-        &app,
-        Seeded {
-            product: Some(pro),
-            ..Seeded::new("sub_gone", &gone, "canceled")
-        },
-    )
-    .await;
-    seed_subscription(
-        &app,
-        Seeded {
-            product: Some(pro),
-            ..Seeded::new("sub_unpaid", &unpaid, "unpaid")
-        },
-    )
-    .await;
-    seed_subscription(
-        &app,
-        Seeded {
-            product: Some(pro),
-            ..Seeded::new("sub_never", &never_paid, "incomplete_expired")
-        },
+        Some(nowhere),
+        "cus_nowhere",
+        Some("unrecognized_location"),
     )
     .await;
 
@@ -1152,7 +1092,7 @@ async fn subscriptions_are_listed_newest_first_by_status_and_plan_a_page_of_twen
 }
 
 #[tokio::test]
-async fn the_dunning_list_shows_each_unpaid_invoice_with_its_attempts_and_the_total_at_risk() {
+async fn the_dunning_list_shows_each_unpaid_invoice_with_its_attempts_and_what_is_at_risk() {
     let (app, _emulator) = spawn_app_with_stripe().await;
     let pro = seed_product(&app, "Pro").await;
     let late = seed_member(&app, "late@example.com", "Late", before_new_year(0)).await;
@@ -1243,11 +1183,6 @@ async fn the_dunning_list_shows_each_unpaid_invoice_with_its_attempts_and_the_to
     let page = past_due_page(&app, None).await.ok();
     assert_eq!(page.count, 3);
     assert_eq!(page.next, None);
-    assert_eq!(
-        page.total_at_risk,
-        vec![money(15_900, "eur"), money(4_900, "usd")],
-        "€19 + €140 still owed; $49"
-    );
     assert_eq!(
         page.rows
             .iter()
@@ -1844,6 +1779,8 @@ async fn a_member_invited_becomes_admin_only_with_their_own_password() {
         Some("admin")
     );
     visitor.call::<Dashboard>("admin/dashboard", &[]).await.ok();
+    // The role is read on every request: Mia's own session is an admin's now too.
+    member.call::<Dashboard>("admin/dashboard", &[]).await.ok();
     let users: i64 =
         sqlx::query_scalar("SELECT count(*) FROM users WHERE email = 'mia@example.com'")
             .fetch_one(&app.pool)

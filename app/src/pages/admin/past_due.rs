@@ -33,24 +33,11 @@ pub fn PastDue() -> impl IntoView {
 #[component]
 fn PastDueTable(page: PastDuePage, params: Memo<ParamsMap>) -> impl IntoView {
     let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
-    let at_risk = if page.total_at_risk.is_empty() {
-        "nothing".to_owned()
-    } else {
-        page.total_at_risk
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" + ")
-    };
     let summary = view! {
         <section class="stats" aria-label="Dunning">
             <div class="stat">
                 <span class="stat-label">"Past due or unpaid"</span>
                 <span class="stat-value" data-testid="past-due-count">{page.count}</span>
-            </div>
-            <div class="stat">
-                <span class="stat-label">"Amount at risk"</span>
-                <span class="stat-value" data-testid="at-risk">{at_risk}</span>
             </div>
         </section>
     };

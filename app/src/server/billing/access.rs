@@ -239,7 +239,13 @@ mod tests {
             months: 1,
             paid_at: at(0),
         };
-        let granted = derive(&[], &[credit.clone()], Some(at(60)), at(40), rules());
+        let granted = derive(
+            &[],
+            std::slice::from_ref(&credit),
+            Some(at(60)),
+            at(40),
+            rules(),
+        );
         assert_eq!(granted.status, AccessStatus::Granted);
         assert_eq!(granted.until, Some(at(60)));
         let shorter = derive(&[], &[credit], Some(at(10)), at(5), rules());

@@ -16,7 +16,7 @@ use crate::server::db;
 use crate::server::db::audit::{self, Actor};
 use crate::server::db::console::{MemberFilter, SubscriptionFilter, SubscriptionListRow};
 use crate::server::error::OrInternal;
-use crate::server::stripe::Form;
+use crate::server::stripe::{Form, StripeApi};
 use crate::server::AppState;
 use chrono::{Datelike, Months, NaiveDate, NaiveTime, Utc};
 use serde_json::{json, Value};
@@ -114,6 +114,15 @@ fn first_of_month(day: NaiveDate) -> NaiveDate {
 
 pub async fn members(state: &AppState, query: &MemberQuery) -> Result<Page<MemberRow>, AppError> {
     let (plan, cursor) = query.parse()?;
+    if cursor
+        .as_ref()
+        .is_some_and(|c| Uuid::parse_str(&c.id).is_err())
+    {
+        return Err(AppError::validation(
+            "after",
+            "That page link is not valid.",
+        ));
+    }
     let mode = state.mode().await?;
     let q = query.q.trim();
     let (text, customer_id) = if q.starts_with("cus_") {
@@ -259,16 +268,9 @@ pub async fn past_due(state: &AppState, after: Option<&str>) -> Result<PastDuePa
             }
         },
     );
-    let total_at_risk = db::console::at_risk(&state.pool, &mode)
-        .await
-        .or_internal("sum amounts at risk")?
-        .into_iter()
-        .map(|r| Money::new(r.amount, currency_of(&r.currency)))
-        .collect();
     Ok(PastDuePage {
         rows: page.items,
         next: page.next,
-        total_at_risk,
         count,
     })
 }
@@ -354,6 +356,7 @@ pub async fn member_detail(state: &AppState, user_id: Uuid) -> Result<MemberDeta
                     canceled_at: r.canceled_at,
                     history: history
                         .iter()
+                        .rev()
                         .filter(|h| h.object_id.as_deref() == Some(r.id.as_str()))
                         .map(|h| HistoryEntry {
                             at: h.created,
@@ -417,10 +420,7 @@ pub async fn cancel_subscription(
 ) -> Result<String, AppError> {
     let stripe = state.settings().stripe().await?;
     let mode = stripe.mode().as_str();
-    let owner = db::console::subscription_owner(&state.pool, mode, id)
-        .await
-        .or_internal("load subscription")?
-        .ok_or(AppError::NotFound)?;
+    let owner = live_owner(state, &stripe, mode, id).await?;
     if matches!(owner.status.as_str(), "canceled" | "incomplete_expired") {
         return Err(AppError::Conflict(
             "This subscription has already ended.".into(),
@@ -434,9 +434,7 @@ pub async fn cancel_subscription(
     let path = format!("/subscriptions/{id}");
     let (updated, action) = match when {
         CancelWhen::Now => (
-            stripe
-                .delete(&path, &format!("paydesk-admin-cancel-now-{id}"))
-                .await,
+            stripe.delete(&path, &fresh_key("admin-cancel-now")).await,
             "subscription.canceled",
         ),
         CancelWhen::PeriodEnd => (
@@ -477,6 +475,29 @@ pub async fn cancel_subscription(
     })
 }
 
+/// The subscription's member from Paydesk's copy, its state from Stripe now: a second click
+/// before the first one's webhook has landed must see the first one's change.
+async fn live_owner(
+    state: &AppState,
+    stripe: &StripeApi,
+    mode: &str,
+    id: &str,
+) -> Result<db::console::SubscriptionOwner, AppError> {
+    let mut owner = db::console::subscription_owner(&state.pool, mode, id)
+        .await
+        .or_internal("load subscription")?
+        .ok_or(AppError::NotFound)?;
+    let live = stripe
+        .get_object(&format!("/subscriptions/{id}"))
+        .await
+        .map_err(payment_error)?;
+    if let Some(status) = live["status"].as_str() {
+        owner.status = status.to_owned();
+    }
+    owner.cancel_at_period_end = live["cancel_at_period_end"] == true;
+    Ok(owner)
+}
+
 fn period_end(sub: &Value) -> Option<chrono::DateTime<Utc>> {
     sub["items"]["data"][0]["current_period_end"]
         .as_i64()
@@ -492,10 +513,7 @@ pub async fn resume_subscription(
 ) -> Result<String, AppError> {
     let stripe = state.settings().stripe().await?;
     let mode = stripe.mode().as_str();
-    let owner = db::console::subscription_owner(&state.pool, mode, id)
-        .await
-        .or_internal("load subscription")?
-        .ok_or(AppError::NotFound)?;
+    let owner = live_owner(state, &stripe, mode, id).await?;
     if !owner.cancel_at_period_end {
         return Err(AppError::Conflict(
             "This subscription is not set to end.".into(),

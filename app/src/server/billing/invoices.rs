@@ -43,6 +43,22 @@ pub async fn member_page(
     Ok(page_of(rows))
 }
 
+/// The customers a console list's member search names; `None` when there is no search.
+pub(crate) async fn customers_named(
+    state: &AppState,
+    mode: &str,
+    search: &str,
+) -> Result<Option<Vec<String>>, AppError> {
+    let search = search.trim();
+    if search.is_empty() {
+        return Ok(None);
+    }
+    db::console::customers_matching(&state.pool, mode, search, 1000)
+        .await
+        .or_internal("find customers")
+        .map(Some)
+}
+
 /// A member's newest invoices, for the member page in the console.
 pub async fn member_page_rows(
     state: &AppState,
@@ -65,11 +81,12 @@ pub async fn admin_page(
     let mode = state.mode().await?;
     let cursor = query.after.as_deref().map(Cursor::decode).transpose()?;
     let currency = query.currency.trim().to_ascii_lowercase();
+    let customers = customers_named(state, &mode, &query.member).await?;
     let rows = db::invoices::admin_page(
         &state.pool,
         &mode,
         &db::invoices::AdminFilter {
-            member: query.member.trim(),
+            customers: customers.as_deref(),
             status: &query.status,
             currency: &currency,
             from: query.from,

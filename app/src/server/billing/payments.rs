@@ -2,7 +2,7 @@
 //! says is left on the charge (not a copy that a late webhook could leave stale), made with
 //! an idempotency key, and audited; its outcome comes back by webhook.
 
-use super::invoices::{after_of, currency_of, paged};
+use super::invoices::{after_of, currency_of, customers_named, paged};
 use crate::model::{
     AppError, CurrentUser, Cursor, Money, Page, PaymentQuery, PaymentState, PaymentSummary,
     RefundForm, PAGE_SIZE,
@@ -36,14 +36,14 @@ pub async fn page(
     }
     let cursor = query.after.as_deref().map(Cursor::decode).transpose()?;
     let mode = state.mode().await?;
+    let customers = customers_named(state, &mode, &query.member).await?;
     let rows = db::payments::page(
         &state.pool,
         &mode,
         &PaymentFilter {
             state: &query.state,
-            member: query.member.trim(),
+            customers: customers.as_deref(),
             id: None,
-            customer: None,
         },
         &after_of(cursor.as_ref()),
         PAGE_SIZE + 1,
@@ -67,11 +67,12 @@ pub async fn member_payments(
     customer_id: &str,
     limit: i64,
 ) -> Result<Vec<PaymentSummary>, AppError> {
+    let customers = [customer_id.to_owned()];
     let rows = db::payments::page(
         &state.pool,
         mode,
         &PaymentFilter {
-            customer: Some(customer_id),
+            customers: Some(&customers),
             ..PaymentFilter::default()
         },
         &after_of(None),

@@ -210,7 +210,7 @@ mod tests {
             ends_at: Some(now + chrono::Duration::days(30)),
         };
         assert_eq!(
-            annual_amount(&items, Some("usd"), &[five_off.clone()], now),
+            annual_amount(&items, Some("usd"), std::slice::from_ref(&five_off), now),
             18_000
         );
         let ended = DiscountTerms {
@@ -237,12 +237,12 @@ mod tests {
         let clover = json!({"id": "di_1", "end": null,
             "source": {"type": "coupon", "coupon": {"percent_off": 25.5, "amount_off": null}}});
         assert_eq!(
-            DiscountTerms::read(&clover).unwrap().percent_off_bp,
+            DiscountTerms::read(&clover).expect("coupon").percent_off_bp,
             Some(2_550)
         );
         let legacy = json!({"id": "di_2", "end": 1_900_000_000,
             "coupon": {"percent_off": null, "amount_off": 500, "currency": "usd"}});
-        let terms = DiscountTerms::read(&legacy).unwrap();
+        let terms = DiscountTerms::read(&legacy).expect("coupon");
         assert_eq!(
             (terms.amount_off, terms.currency.as_deref()),
             (Some(500), Some("usd"))

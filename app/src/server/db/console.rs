@@ -73,6 +73,26 @@ pub async fn revenue_months(
     .await
 }
 
+/// The customers a console search names (see `customers_matching` in migration 0010), at most
+/// `limit`: part of a member's email or name, part of a customer's email, or a `cus_` id.
+pub async fn customers_matching(
+    db: impl PgExecutor<'_>,
+    mode: &str,
+    search: &str,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let pattern = format!("%{}%", escape_like(search));
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM customers_matching($1, $2, $3) AS id LIMIT $4"#,
+        mode,
+        search,
+        pattern,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
 pub struct MemberFilter<'a> {
     /// Part of an email or a name; empty for everyone.
     pub text: &'a str,
@@ -130,7 +150,8 @@ pub async fn members(
            LEFT JOIN products p ON p.id = s.product_id
            WHERE u.role = 'member'
              AND ($2 = '' OR u.email ILIKE $3 OR u.name ILIKE $3)
-             AND ($4 = '' OR c.id = $4)
+             AND ($4 = '' OR u.id = (SELECT user_id FROM customers
+                                     WHERE mode = $1 AND id = $4))
              AND ($5 = ''
                   OR ($5 = 'none' AND (s.status IS NULL
                                        OR s.status IN ('incomplete', 'incomplete_expired')))
@@ -138,7 +159,8 @@ pub async fn members(
                   OR ($5 = 'canceled' AND s.status IN ('canceled', 'unpaid'))
                   OR s.status = $5)
              AND ($6::uuid IS NULL OR s.product_id = $6)
-             AND (NOT $7 OR c.tax_location = 'unrecognized_location')
+             AND (NOT $7 OR u.id IN (SELECT user_id FROM customers
+                                     WHERE mode = $1 AND tax_location = 'unrecognized_location'))
              AND (u.created_at, u.id) < ($8, $9)
            ORDER BY u.created_at DESC, u.id DESC
            LIMIT $10"#,
@@ -256,7 +278,7 @@ pub async fn past_due(
                   i.amount_due - i.amount_paid AS "at_risk?",
                   i.attempt_count AS "attempt_count?",
                   i.next_payment_attempt AS "next_payment_attempt: DateTime<Utc>",
-                  pay.created AS "failed_at: DateTime<Utc>",
+                  pay.created AS "failed_at?: DateTime<Utc>",
                   pay.failure_message AS "failure_message?"
            FROM subscriptions s
            LEFT JOIN customers c ON c.mode = s.mode AND c.id = s.customer_id
@@ -272,27 +294,6 @@ pub async fn past_due(
         after.created as _,
         after.id,
         limit
-    )
-    .fetch_all(db)
-    .await
-}
-
-pub struct AtRiskRow {
-    pub currency: String,
-    pub amount: i64,
-}
-
-/// What past-due and unpaid subscriptions still owe on their open invoices, per currency.
-pub async fn at_risk(db: impl PgExecutor<'_>, mode: &str) -> Result<Vec<AtRiskRow>, sqlx::Error> {
-    sqlx::query_as!(
-        AtRiskRow,
-        r#"SELECT i.currency, sum(i.amount_due - i.amount_paid)::bigint AS "amount!"
-           FROM subscriptions s
-           JOIN invoices i ON i.mode = s.mode AND i.id = s.latest_invoice
-           WHERE s.mode = $1 AND s.status IN ('past_due', 'unpaid') AND i.status = 'open'
-           GROUP BY i.currency
-           ORDER BY 2 DESC"#,
-        mode
     )
     .fetch_all(db)
     .await
@@ -340,7 +341,7 @@ pub struct HistoryRow {
     pub created: DateTime<Utc>,
 }
 
-/// Stripe's events about these objects, oldest first.
+/// Stripe's newest events about these objects, newest first.
 pub async fn history(
     db: impl PgExecutor<'_>,
     mode: &str,
@@ -352,7 +353,7 @@ pub async fn history(
         r#"SELECT object_id, type AS type_, created AS "created: DateTime<Utc>"
            FROM stripe_events
            WHERE object_id = ANY($2) AND mode = $1
-           ORDER BY created, id
+           ORDER BY created DESC, received_at DESC, id DESC
            LIMIT $3"#,
         mode,
         object_ids,

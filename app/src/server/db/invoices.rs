@@ -77,8 +77,8 @@ pub async fn member_page(
 }
 
 pub struct AdminFilter<'a> {
-    /// Part of an email or name, or an exact Stripe customer id; empty for everyone.
-    pub member: &'a str,
+    /// Only these customers' invoices (those a member search named), or everyone's.
+    pub customers: Option<&'a [String]>,
     pub status: &'a str,
     pub currency: &'a str,
     pub from: Option<NaiveDate>,
@@ -92,7 +92,6 @@ pub async fn admin_page(
     after: &After<'_>,
     limit: i64,
 ) -> Result<Vec<InvoiceRow>, sqlx::Error> {
-    let pattern = format!("%{}%", escape_like(filter.member));
     sqlx::query_as!(
         InvoiceRow,
         r#"SELECT i.id, i.number, i.status, i.currency, i.total, i.amount_paid,
@@ -107,17 +106,16 @@ pub async fn admin_page(
            LEFT JOIN users u ON u.id = c.user_id
            LEFT JOIN payments p ON p.mode = i.mode AND p.id = i.payment_intent
            WHERE i.mode = $1
-             AND ($2 = '' OR i.customer_id IN (SELECT customers_matching($1, $2, $3)))
-             AND ($4 = '' OR i.status = $4)
-             AND ($5 = '' OR i.currency = $5)
-             AND ($6::date IS NULL OR i.created >= $6::date)
-             AND ($7::date IS NULL OR i.created < $7::date + 1)
-             AND (i.created, i.id) < ($8, $9)
+             AND ($2::text[] IS NULL OR i.customer_id = ANY($2))
+             AND ($3 = '' OR i.status = $3)
+             AND ($4 = '' OR i.currency = $4)
+             AND ($5::date IS NULL OR i.created >= $5::date)
+             AND ($6::date IS NULL OR i.created < $6::date + 1)
+             AND (i.created, i.id) < ($7, $8)
            ORDER BY i.created DESC, i.id DESC
-           LIMIT $10"#,
+           LIMIT $9"#,
         mode,
-        filter.member,
-        pattern,
+        filter.customers,
         filter.status,
         filter.currency,
         filter.from as _,

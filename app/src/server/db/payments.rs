@@ -1,6 +1,6 @@
 //! Payments as the console lists them, with their member, card and invoice.
 
-use super::invoices::{escape_like, After};
+use super::invoices::After;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -30,11 +30,9 @@ pub struct PaymentFilter<'a> {
     /// "" for all, or succeeded / partially_refunded / refunded / failed / pending /
     /// canceled, as [`crate::model::PaymentState`] names them.
     pub state: &'a str,
-    /// Part of an email or name, or an exact Stripe customer id.
-    pub member: &'a str,
+    /// Only these customers' payments (those a member search named), or everyone's.
+    pub customers: Option<&'a [String]>,
     pub id: Option<&'a str>,
-    /// Only this customer's payments.
-    pub customer: Option<&'a str>,
 }
 
 pub async fn page(
@@ -44,7 +42,6 @@ pub async fn page(
     after: &After<'_>,
     limit: i64,
 ) -> Result<Vec<PaymentRow>, sqlx::Error> {
-    let pattern = format!("%{}%", escape_like(filter.member));
     sqlx::query_as!(
         PaymentRow,
         r#"SELECT p.id, p.status, p.currency, p.amount, p.amount_received, p.amount_refunded,
@@ -72,21 +69,18 @@ pub async fn page(
                   OR ($2 = 'pending' AND p.status NOT IN ('succeeded', 'canceled')
                       AND p.failure_message IS NULL)
                   OR ($2 = 'canceled' AND p.status = 'canceled'))
-             AND ($3 = '' OR p.customer_id IN (SELECT customers_matching($1, $3, $4)))
-             AND ($8::text IS NULL OR p.id = $8)
-             AND ($9::text IS NULL OR p.customer_id = $9)
-             AND (p.created, p.id) < ($5, $6)
+             AND ($3::text[] IS NULL OR p.customer_id = ANY($3))
+             AND ($7::text IS NULL OR p.id = $7)
+             AND (p.created, p.id) < ($4, $5)
            ORDER BY p.created DESC, p.id DESC
-           LIMIT $7"#,
+           LIMIT $6"#,
         mode,
         filter.state,
-        filter.member,
-        pattern,
+        filter.customers,
         after.created as _,
         after.id,
         limit,
-        filter.id,
-        filter.customer
+        filter.id
     )
     .fetch_all(db)
     .await
