@@ -81,11 +81,19 @@ CREATE FUNCTION subscription_started(status text) RETURNS boolean LANGUAGE sql I
     SELECT status NOT IN ('incomplete', 'incomplete_expired')
 $$;
 
--- Each trigger takes the old row's share out and puts the new row's in, in one statement
--- per table with the keys in a fixed order, so two workers moving subscriptions in opposite
--- directions (active -> past_due, past_due -> active) cannot deadlock on the totals.
+-- Each trigger takes the old row's share out and puts the new row's in. A transaction that
+-- changes several subscriptions would take the rollup rows' locks in its own order and could
+-- deadlock with another worker's, so the first rollup write of a transaction takes one
+-- transaction-level advisory lock: rollup writes queue, one transaction at a time, from that
+-- write to commit. The worker locks its objects before writing anything, so nothing it waits
+-- for afterwards can be held by a transaction queued here.
+CREATE FUNCTION lock_admin_rollups() RETURNS void LANGUAGE sql AS $$
+    SELECT pg_advisory_xact_lock(7215080101)
+$$;
+
 CREATE FUNCTION count_subscription() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM lock_admin_rollups();
     INSERT INTO subscription_totals AS t (mode, status, currency, subscriptions, annual_amount)
     SELECT d.mode, d.status, d.currency, sum(d.n), sum(d.amount)
       FROM (SELECT OLD.mode, OLD.status, COALESCE(OLD.currency, ''), -1, -OLD.annual_amount
@@ -138,6 +146,7 @@ CREATE TRIGGER subscriptions_count_update
 
 CREATE FUNCTION count_revenue() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM lock_admin_rollups();
     INSERT INTO revenue_months AS r (mode, month, currency, received, refunded)
     SELECT d.mode, d.month, d.currency, sum(d.received), sum(d.refunded)
       FROM (SELECT OLD.mode, utc_month(OLD.created), OLD.currency,

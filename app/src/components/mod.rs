@@ -5,6 +5,7 @@ pub mod centered_card;
 pub mod chart;
 pub mod error_view;
 pub mod form_fields;
+pub mod format;
 pub mod guard;
 pub mod pager;
 pub mod plan_select;

@@ -183,25 +183,27 @@ async fn admin_functions_answer_401_to_visitors_and_403_to_members() {
     let app = spawn_app().await;
     app.create_admin().await;
 
-    let visitor = app.call::<serde_json::Value>("admin/overview", &[]).await;
+    let visitor = app.call::<serde_json::Value>("admin/dashboard", &[]).await;
     assert_eq!(visitor.status, StatusCode::UNAUTHORIZED);
     assert_eq!(visitor.body, Err(AppError::sign_in_required()));
 
     let member = app.another_visitor();
     member.sign_up("Ada", "ada@example.com", PASSWORD).await;
     let refused = member
-        .call::<serde_json::Value>("admin/overview", &[])
+        .call::<serde_json::Value>("admin/dashboard", &[])
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.body, Err(AppError::Forbidden));
 
     let admin = app.another_visitor();
     admin.log_in(ADMIN_EMAIL, PASSWORD).await;
-    let overview = admin.call::<serde_json::Value>("admin/overview", &[]).await;
-    assert_eq!(overview.status, StatusCode::OK);
-    let overview = overview.body.expect("overview");
-    assert_eq!(overview["members"], 1);
-    assert_eq!(overview["admins"], 1);
+    let dashboard = admin
+        .call::<serde_json::Value>("admin/dashboard", &[])
+        .await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    let dashboard = dashboard.body.expect("dashboard");
+    assert_eq!(dashboard["mode"], "test");
+    assert_eq!(dashboard["active"], 0);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use crate::api::console::{
 };
 use crate::components::error_view::Loaded;
 use crate::components::form_fields::FieldError;
+use crate::components::format::{day, or_dash};
 use crate::components::refetch::read_again_soon;
 use crate::model::{
     status_label, AppError, CancelWhen, GrantForm, MemberDetail, MemberSubscriptionView,
@@ -127,7 +128,7 @@ fn Detail(member: MemberDetail, actions: Actions) -> impl IntoView {
                     Some(c) => view! {
                         <dl class="facts">
                             <dt>"Customer"</dt><dd><code>{c.id.clone()}</code></dd>
-                            <dt>"Address"</dt><dd>{c.address.clone().unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Address"</dt><dd>{or_dash(c.address.clone())}</dd>
                             <dt>"Tax location"</dt>
                             <dd>{match c.tax_location.as_deref() {
                                 Some("unrecognized_location") => "Not recognised".to_owned(),
@@ -199,7 +200,7 @@ fn Detail(member: MemberDetail, actions: Actions) -> impl IntoView {
                                 <td><span class=state_class(label)>{label}</span></td>
                                 <td class="num">{p.amount.to_string()}</td>
                                 <td class="num">{p.refunded.to_string()}</td>
-                                <td>{p.method.unwrap_or_else(|| "—".into())}</td>
+                                <td>{or_dash(p.method)}</td>
                             </tr>
                         }
                     }).collect_view()}
@@ -231,10 +232,6 @@ fn SubscriptionCard(sub: MemberSubscriptionView, actions: Actions) -> impl IntoV
     let label = status_label(&row.status, row.cancel_at_period_end);
     let id = row.id.clone();
     let live = sub.is_live();
-    let date = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_else(|| "—".into())
-    };
     let cancel = {
         let id = id.clone();
         move |when: CancelWhen| {
@@ -275,9 +272,9 @@ fn SubscriptionCard(sub: MemberSubscriptionView, actions: Actions) -> impl IntoV
             </div>
             <dl class="facts">
                 <dt>"Subscription"</dt><dd><code>{id.clone()}</code></dd>
-                <dt>"Monthly value"</dt><dd>{row.mrr.as_ref().map(ToString::to_string).unwrap_or_else(|| "—".into())}</dd>
-                <dt>"Started"</dt><dd>{date(row.created)}</dd>
-                <dt>{if row.cancel_at_period_end { "Ends" } else { "Renews" }}</dt><dd>{date(row.current_period_end)}</dd>
+                <dt>"Monthly value"</dt><dd>{or_dash(row.mrr.as_ref())}</dd>
+                <dt>"Started"</dt><dd>{day(row.created)}</dd>
+                <dt>{if row.cancel_at_period_end { "Ends" } else { "Renews" }}</dt><dd>{day(row.current_period_end)}</dd>
                 {sub.trial_end.map(|t| view! { <dt>"Trial ends"</dt><dd>{t.format("%Y-%m-%d").to_string()}</dd> })}
                 {row.ended_at.map(|t| view! { <dt>"Ended"</dt><dd>{t.format("%Y-%m-%d").to_string()}</dd> })}
             </dl>

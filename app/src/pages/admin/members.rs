@@ -3,6 +3,7 @@
 
 use crate::api::console::get_members;
 use crate::components::error_view::{FilterActions, Loaded};
+use crate::components::format::or_dash;
 use crate::components::pager::Pager;
 use crate::components::plan_select::PlanSelect;
 use crate::model::{status_label, MemberQuery, MemberRow, Page, MEMBER_STATUSES};
@@ -94,7 +95,7 @@ fn MemberTable(page: Page<MemberRow>, params: Memo<ParamsMap>) -> impl IntoView 
                                     <br/><span class="muted small">{m.email}</span>
                                 </td>
                                 <td><span class=state_class(label)>{label}</span></td>
-                                <td>{m.plan.unwrap_or_else(|| "—".into())}</td>
+                                <td>{or_dash(m.plan)}</td>
                                 <td>
                                     {if m.tax_unrecognized {
                                         view! { <span class="status is-failed">"Not recognised"</span> }.into_any()

@@ -3,6 +3,7 @@
 
 use crate::api::console::get_past_due;
 use crate::components::error_view::Loaded;
+use crate::components::format::{minute, or_dash, MemberLink};
 use crate::components::pager::Pager;
 use crate::model::PastDuePage;
 use leptos::prelude::*;
@@ -45,10 +46,6 @@ fn PastDueTable(page: PastDuePage, params: Memo<ParamsMap>) -> impl IntoView {
         return view! { {summary} <p class="muted card">"No subscription is past due."</p> {pager} }
             .into_any();
     }
-    let date = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_else(|| "—".into())
-    };
     view! {
         {summary}
         <section class="card table-card">
@@ -62,23 +59,19 @@ fn PastDueTable(page: PastDuePage, params: Memo<ParamsMap>) -> impl IntoView {
                 </thead>
                 <tbody>
                     {page.rows.into_iter().map(|r| {
-                        let member = r.member_email.clone().unwrap_or_else(|| "—".into());
                         view! {
                             <tr data-testid="past-due-row">
                                 <td class="member">
-                                    {match r.user_id {
-                                        Some(id) => view! { <a href=format!("/admin/members/{id}")>{member}</a> }.into_any(),
-                                        None => view! { <span>{member}</span> }.into_any(),
-                                    }}
+                                    <MemberLink user_id=r.user_id email=r.member_email.clone()/>
                                     <br/><span class="muted small">{if r.status == "unpaid" { "Unpaid: Stripe stopped retrying" } else { "Past due" }}</span>
                                 </td>
-                                <td>{r.plan.unwrap_or_else(|| "—".into())}</td>
-                                <td class="nowrap">{date(r.failed_at)}</td>
-                                <td>{r.failure_message.unwrap_or_else(|| "—".into())}</td>
+                                <td>{or_dash(r.plan)}</td>
+                                <td class="nowrap">{minute(r.failed_at)}</td>
+                                <td>{or_dash(r.failure_message)}</td>
                                 <td class="num">{r.attempts}</td>
                                 <td class="num">{r.retries_left}</td>
-                                <td class="nowrap">{date(r.next_attempt)}</td>
-                                <td class="num">{r.at_risk.map(|m| m.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                <td class="nowrap">{minute(r.next_attempt)}</td>
+                                <td class="num">{or_dash(r.at_risk)}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -2,6 +2,7 @@
 
 use crate::api::console::get_subscriptions;
 use crate::components::error_view::{FilterActions, Loaded};
+use crate::components::format::{day, or_dash, MemberLink};
 use crate::components::pager::Pager;
 use crate::components::plan_select::PlanSelect;
 use crate::model::{status_label, Page, SubscriptionQuery, SubscriptionRow, SUBSCRIPTION_STATUSES};
@@ -54,10 +55,6 @@ fn SubscriptionTable(page: Page<SubscriptionRow>, params: Memo<ParamsMap>) -> im
     if page.items.is_empty() {
         return view! { <p class="muted card">"No subscriptions match."</p> {pager} }.into_any();
     }
-    let date = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_else(|| "—".into())
-    };
     view! {
         <section class="card table-card">
             <table>
@@ -70,21 +67,17 @@ fn SubscriptionTable(page: Page<SubscriptionRow>, params: Memo<ParamsMap>) -> im
                 <tbody>
                     {page.items.into_iter().map(|s| {
                         let label = status_label(&s.status, s.cancel_at_period_end);
-                        let member = s.member_email.clone().unwrap_or_else(|| "—".into());
                         view! {
                             <tr data-testid="subscription-row">
                                 <td class="member">
-                                    {match s.user_id {
-                                        Some(id) => view! { <a href=format!("/admin/members/{id}")>{member}</a> }.into_any(),
-                                        None => view! { <span>{member}</span> }.into_any(),
-                                    }}
+                                    <MemberLink user_id=s.user_id email=s.member_email.clone()/>
                                     <br/><code class="small">{s.id.clone()}</code>
                                 </td>
-                                <td>{s.plan.unwrap_or_else(|| "—".into())}</td>
+                                <td>{or_dash(s.plan)}</td>
                                 <td><span class=state_class(label)>{label}</span></td>
-                                <td class="num">{s.mrr.map(|m| m.to_string()).unwrap_or_else(|| "—".into())}</td>
-                                <td class="nowrap">{date(s.created)}</td>
-                                <td class="nowrap">{date(s.ended_at.or(s.current_period_end))}</td>
+                                <td class="num">{or_dash(s.mrr)}</td>
+                                <td class="nowrap">{day(s.created)}</td>
+                                <td class="nowrap">{day(s.ended_at.or(s.current_period_end))}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -11,6 +11,10 @@ use crate::server::db;
 use crate::server::error::OrInternal;
 use serde_json::Value;
 
+/// Fields Stripe sends only when asked for (`expand[]=tax`), which Paydesk's copy may hold
+/// and a plain fetch lacks: not a difference.
+const ON_REQUEST: &[&str] = &["tax"];
+
 /// Top-level fields whose values differ, with both values as compact JSON.
 pub fn differences(stored: Option<&Value>, live: &Value) -> Vec<FieldDifference> {
     let empty = serde_json::Map::new();
@@ -22,6 +26,7 @@ pub fn differences(stored: Option<&Value>, live: &Value) -> Vec<FieldDifference>
     fields
         .into_iter()
         .filter(|f| stored_map.get(*f) != live_map.get(*f))
+        .filter(|f| live_map.contains_key(*f) || !ON_REQUEST.contains(&f.as_str()))
         .map(|f| FieldDifference {
             field: f.clone(),
             stored: stored_map
