@@ -111,6 +111,13 @@ async fn main() -> Result<()> {
     )
     .await?;
 
+    let full_names = sample(
+        &pool,
+        "SELECT split_part(name, ' ', 1) || ' ' || split_part(name, ' ', 2)
+           FROM users TABLESAMPLE SYSTEM (0.05) WHERE role = 'member' LIMIT 500",
+    )
+    .await?;
+
     let members = |extra: Vec<(String, String)>| {
         let mut f = form(&[("query[q]", ""), ("query[status]", ""), ("query[plan]", "")]);
         f.push(("query[tax_unrecognized]".into(), "false".into()));
@@ -130,7 +137,7 @@ async fn main() -> Result<()> {
     };
     let payments =
         |member: String, state: &str| form(&[("query[member]", &member), ("query[state]", state)]);
-    let (e1, e2, e3, c1, c2, p1, p2, n1) = (
+    let (e1, e2, e3, c1, c2, p1, p2, n1, n2) = (
         emails.clone(),
         emails.clone(),
         emails.clone(),
@@ -138,7 +145,8 @@ async fn main() -> Result<()> {
         customers.clone(),
         plans.clone(),
         plans.clone(),
-        names.clone(),
+        names,
+        full_names,
     );
     let cases: Vec<Case> = vec![
         Case {
@@ -160,6 +168,11 @@ async fn main() -> Result<()> {
             name: "members, search by last name",
             endpoint: "admin/members",
             form: Box::new(move |n| members(pair("query[q]", pick(&n1, n)))),
+        },
+        Case {
+            name: "members, search by first and last name",
+            endpoint: "admin/members",
+            form: Box::new(move |n| members(pair("query[q]", pick(&n2, n)))),
         },
         Case {
             name: "members, search by customer id",

@@ -699,7 +699,8 @@ fn set(emails: &[&str]) -> BTreeSet<String> {
 }
 
 #[tokio::test]
-async fn members_are_found_by_part_of_an_email_or_name_or_an_exact_customer_id_taken_literally() {
+async fn members_are_found_by_part_of_a_name_the_start_of_an_address_or_a_customer_id_taken_literally(
+) {
     let (app, _emulator) = spawn_app_with_stripe().await;
     let ada = seed_member(&app, "ada@example.com", "Ada Lovelace", before_new_year(1)).await;
     let grace = seed_member(
@@ -721,8 +722,23 @@ async fn members_are_found_by_part_of_an_email_or_name_or_an_exact_customer_id_t
         set(&["ada@example.com"])
     );
     assert_eq!(
-        emails_listed(&app, &[("q", "hopper@")]).await,
+        emails_listed(&app, &[("q", "hopper")]).await,
         set(&["grace.hopper@example.com"])
+    );
+    assert_eq!(
+        emails_listed(&app, &[("q", "Grace.Hopper@Example.COM")]).await,
+        set(&["grace.hopper@example.com"]),
+        "an address finds addresses starting with it, whatever its case"
+    );
+    assert_eq!(
+        emails_listed(&app, &[("q", "hopper@example.com")]).await,
+        set(&[]),
+        "an address is matched from its start"
+    );
+    assert_eq!(
+        emails_listed(&app, &[("q", "@example.com")]).await.len(),
+        6,
+        "a domain is part of an address"
     );
     assert_eq!(
         emails_listed(&app, &[("q", "cus_GRACE1")]).await,

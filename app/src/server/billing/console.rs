@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::server::db;
 use crate::server::db::audit::{self, Actor};
-use crate::server::db::console::{MemberFilter, SubscriptionFilter, SubscriptionListRow};
+use crate::server::db::console::{MemberFilter, Search, SubscriptionFilter, SubscriptionListRow};
 use crate::server::error::OrInternal;
 use crate::server::stripe::{Form, StripeApi};
 use crate::server::AppState;
@@ -125,16 +125,16 @@ pub async fn members(state: &AppState, query: &MemberQuery) -> Result<Page<Membe
     }
     let mode = state.mode().await?;
     let q = query.q.trim();
-    let (text, customer_id) = if q.starts_with("cus_") {
-        ("", q)
-    } else {
-        (q, "")
+    let (search, customer_id) = match q {
+        "" => (None, ""),
+        id if id.starts_with("cus_") => (None, id),
+        text => (Some(Search::new(text)), ""),
     };
     let rows = db::console::members(
         &state.pool,
         &mode,
         &MemberFilter {
-            text,
+            search: search.as_ref(),
             customer_id,
             status: &query.status,
             plan,

@@ -6,6 +6,7 @@ use crate::model::{
     Page, MAX_LOGO_BYTES, PAGE_SIZE, TAX_ID_TYPES,
 };
 use crate::server::db;
+use crate::server::db::console::Search;
 use crate::server::db::invoices::{After, InvoiceDocRow, ProfileRow, RefundRow, TaxRateRow};
 use crate::server::error::OrInternal;
 use crate::server::pdf::{self, InvoiceDocument, Party};
@@ -53,7 +54,7 @@ pub(crate) async fn customers_named(
     if search.is_empty() {
         return Ok(None);
     }
-    db::console::customers_matching(&state.pool, mode, search, 1000)
+    db::console::customers_matching(&state.pool, mode, &Search::new(search), 1000)
         .await
         .or_internal("find customers")
         .map(Some)

@@ -1,11 +1,16 @@
 //! What the admin console reads: the dashboard's rollups (kept by triggers, see migration
 //! 0010), and the member, subscription and past-due lists, newest first by keyset.
+//!
+//! Searches run with `plan_cache_mode = force_custom_plan` ([`planned_for_values`]):
+//! Postgres then plans each for its own values, where a statement prepared on a pooled
+//! connection falls back after five calls to one generic plan, which cannot tell a name
+//! shared by thousands (walk the newest members) from one shared by three (trigrams).
 
 use super::invoices::{escape_like, After};
 use crate::model::Card;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 pub struct TotalRow {
@@ -73,29 +78,67 @@ pub async fn revenue_months(
     .await
 }
 
-/// The customers a console search names (see `customers_matching` in migration 0010), at most
-/// `limit`: part of a member's email or name, part of a customer's email, or a `cus_` id.
+/// How a console search term is matched. A term that looks like an email address
+/// (`name@…`, no spaces) matches the addresses that start with it, lowercased, which a
+/// byte-ordered index answers at once; anything else is part of an email or a name.
+/// `%`, `_` and `\` are matched literally.
+pub struct Search {
+    pub term: String,
+    pub pattern: String,
+    pub prefix: bool,
+}
+
+impl Search {
+    pub fn new(term: &str) -> Search {
+        let prefix = term.find('@').is_some_and(|at| at > 0) && !term.contains(char::is_whitespace);
+        let pattern = if prefix {
+            format!("{}%", escape_like(&term.to_lowercase()))
+        } else {
+            format!("%{}%", escape_like(term))
+        };
+        Search {
+            term: term.to_owned(),
+            pattern,
+            prefix,
+        }
+    }
+}
+
+/// A transaction whose statements Postgres plans for the values they are given, every time.
+async fn planned_for_values(pool: &PgPool) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// The customers a console search names (see `customers_matching` in migration 0011), at most
+/// `limit`: members or customers by email or name, or a `cus_` id.
 pub async fn customers_matching(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     mode: &str,
-    search: &str,
+    search: &Search,
     limit: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let pattern = format!("%{}%", escape_like(search));
-    sqlx::query_scalar!(
-        r#"SELECT id AS "id!" FROM customers_matching($1, $2, $3) AS id LIMIT $4"#,
+    let mut tx = planned_for_values(pool).await?;
+    let ids = sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM customers_matching($1, $2, $3, $4) AS id LIMIT $5"#,
         mode,
-        search,
-        pattern,
+        search.term,
+        search.pattern,
+        search.prefix,
         limit
     )
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ids)
 }
 
 pub struct MemberFilter<'a> {
-    /// Part of an email or a name; empty for everyone.
-    pub text: &'a str,
+    /// Members found by email or name; `None` for everyone.
+    pub search: Option<&'a Search>,
     /// An exact Stripe customer id; empty for any.
     pub customer_id: &'a str,
     pub status: &'a str,
@@ -115,58 +158,63 @@ pub struct MemberListRow {
     pub tax_location: Option<String>,
 }
 
-/// Members newest first. Each shows its most telling subscription: the one needing attention
-/// (past due, unpaid) before a paying one, before a trial, before an ended one.
+/// Members newest first, each with its most telling subscription (`member_summary`,
+/// migration 0011). The page is chosen first and summarised after, so a search matching
+/// thousands looks up 26 members' subscriptions, not thousands; a status or plan filter
+/// looks them up while walking.
 pub async fn members(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     mode: &str,
     filter: &MemberFilter<'_>,
     after: &After<'_>,
     limit: i64,
 ) -> Result<Vec<MemberListRow>, sqlx::Error> {
-    let pattern = format!("%{}%", escape_like(filter.text));
+    let (searching, pattern, prefix) = match filter.search {
+        Some(search) => (true, search.pattern.as_str(), search.prefix),
+        None => (false, "", false),
+    };
     let after_id = Uuid::parse_str(after.id).unwrap_or(Uuid::max());
-    sqlx::query_as!(
+    let mut tx = planned_for_values(pool).await?;
+    let rows = sqlx::query_as!(
         MemberListRow,
-        r#"SELECT u.id AS user_id, u.email, u.name, u.created_at AS "joined: DateTime<Utc>",
-                  c.id AS "customer_id?", s.status AS "status?",
-                  s.cancel_at_period_end AS "cancel_at_period_end?", p.name AS "plan?",
-                  c.tax_location AS "tax_location?"
-           FROM users u
-           LEFT JOIN LATERAL (
-               SELECT c.id, c.tax_location FROM customers c
-               WHERE c.user_id = u.id AND c.mode = $1
-               ORDER BY c.updated_at DESC LIMIT 1
-           ) c ON true
-           LEFT JOIN LATERAL (
-               SELECT s.status, s.cancel_at_period_end, s.product_id FROM subscriptions s
-               WHERE s.mode = $1 AND s.customer_id = c.id
-               ORDER BY CASE s.status WHEN 'past_due' THEN 0 WHEN 'unpaid' THEN 1
-                                      WHEN 'active' THEN 2 WHEN 'trialing' THEN 3
-                                      ELSE 4 END,
-                        s.created DESC
-               LIMIT 1
-           ) s ON true
-           LEFT JOIN products p ON p.id = s.product_id
-           WHERE u.role = 'member'
-             AND ($2 = '' OR u.email ILIKE $3 OR u.name ILIKE $3)
-             AND ($4 = '' OR u.id = (SELECT user_id FROM customers
-                                     WHERE mode = $1 AND id = $4))
-             AND ($5 = ''
-                  OR ($5 = 'none' AND (s.status IS NULL
-                                       OR s.status IN ('incomplete', 'incomplete_expired')))
-                  OR ($5 = 'canceling' AND s.status = 'active' AND s.cancel_at_period_end)
-                  OR ($5 = 'canceled' AND s.status IN ('canceled', 'unpaid'))
-                  OR s.status = $5)
-             AND ($6::uuid IS NULL OR s.product_id = $6)
-             AND (NOT $7 OR u.id IN (SELECT user_id FROM customers
-                                     WHERE mode = $1 AND tax_location = 'unrecognized_location'))
-             AND (u.created_at, u.id) < ($8, $9)
-           ORDER BY u.created_at DESC, u.id DESC
-           LIMIT $10"#,
+        r#"SELECT u.id AS "user_id!", u.email AS "email!", u.name AS "name!",
+                  u.created_at AS "joined!: DateTime<Utc>",
+                  m.customer_id AS "customer_id?", m.status AS "status?",
+                  m.cancel_at_period_end AS "cancel_at_period_end?", p.name AS "plan?",
+                  m.tax_location AS "tax_location?"
+           FROM (
+               SELECT u.id, u.created_at FROM users u
+               WHERE u.role = 'member'
+                 AND (NOT $2 OR CASE WHEN $4 THEN u.email LIKE $3
+                                     ELSE u.search LIKE lower($3) END)
+                 AND ($5 = '' OR u.id = (SELECT user_id FROM customers
+                                         WHERE mode = $1 AND id = $5))
+                 AND ($6 = '' AND $7::uuid IS NULL OR EXISTS (
+                     SELECT FROM member_summary($1, u.id) s
+                     WHERE ($7::uuid IS NULL OR s.product_id = $7)
+                       AND ($6 = ''
+                            OR ($6 = 'none' AND (s.status IS NULL
+                                                 OR s.status IN ('incomplete',
+                                                                 'incomplete_expired')))
+                            OR ($6 = 'canceling' AND s.status = 'active'
+                                AND s.cancel_at_period_end)
+                            OR ($6 = 'canceled' AND s.status IN ('canceled', 'unpaid'))
+                            OR s.status = $6)))
+                 AND (NOT $8 OR u.id IN (SELECT user_id FROM customers
+                                         WHERE mode = $1
+                                           AND tax_location = 'unrecognized_location'))
+                 AND (u.created_at, u.id) < ($9, $10)
+               ORDER BY u.created_at DESC, u.id DESC
+               LIMIT $11
+           ) page
+           JOIN users u ON u.id = page.id
+           LEFT JOIN LATERAL member_summary($1, u.id) m ON true
+           LEFT JOIN products p ON p.id = m.product_id
+           ORDER BY u.created_at DESC, u.id DESC"#,
         mode,
-        filter.text,
+        searching,
         pattern,
+        prefix,
         filter.customer_id,
         filter.status,
         filter.plan,
@@ -175,8 +223,10 @@ pub async fn members(
         after_id,
         limit
     )
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 pub struct SubscriptionListRow {
@@ -462,4 +512,29 @@ pub async fn cards_of(
     )
     .fetch_all(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Search;
+
+    #[test]
+    fn an_address_is_matched_from_its_start_anything_else_anywhere() {
+        let address = Search::new("Grace.Hopper@Example.com");
+        assert!(address.prefix);
+        assert_eq!(address.pattern, "grace.hopper@example.com%");
+        assert_eq!(address.term, "Grace.Hopper@Example.com");
+
+        for (term, pattern) in [
+            ("@example.com", "%@example.com%"),
+            ("Ada Lovelace", "%Ada Lovelace%"),
+            ("ada @example.com", "%ada @example.com%"),
+            ("100%", "%100\\%%"),
+        ] {
+            let search = Search::new(term);
+            assert!(!search.prefix, "{term}");
+            assert_eq!(search.pattern, pattern);
+        }
+        assert_eq!(Search::new("a_b@x").pattern, "a\\_b@x%");
+    }
 }
