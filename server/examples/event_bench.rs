@@ -4,7 +4,7 @@
 //! 1. ingest: unique signed events POSTed over loopback on `concurrency` keep-alive
 //!    connections to a running Paydesk (worker off, so the figure is the endpoint's alone):
 //!    rate, p50, p99;
-//! 2. pgbench's rate for a single-row insert of the same size into the same Postgres, with the
+//! 2. pgbench's rate for a single-row insert of such an event into the same Postgres, with the
 //!    same number of clients: the physical limit of a durable ingest;
 //! 3. the worker applying those events (subscription updates, no Stripe fetch): events/s,
 //!    with one worker and with two side by side.
@@ -153,8 +153,8 @@ async fn main() -> Result<()> {
     latencies.sort_unstable();
     let ingest_rate = events as f64 / ingest_time.as_secs_f64();
 
-    // 2. pgbench: the same Postgres, the same clients, one durable row of the same size each.
-    let pgbench = pgbench_rate(&cluster, &url, concurrency, payload_size).await?;
+    // 2. pgbench: the same Postgres, the same clients, one durable row of the same event each.
+    let pgbench = pgbench_rate(&cluster, &url, concurrency, &bodies[0]).await?;
 
     // 3. The worker.
     let cipher = SecretCipher::new(config.require_master_key()?.bytes());
@@ -275,14 +275,30 @@ async fn count_processed(pool: &sqlx::PgPool) -> Result<i64> {
     )
 }
 
-/// Transactions per second of pgbench inserting one row of `size` bytes of JSON per
-/// transaction into a table shaped like the inbox.
-async fn pgbench_rate(cluster: &PgCluster, url: &str, clients: usize, size: usize) -> Result<f64> {
+/// Transactions per second of pgbench inserting `payload` (an event) as one row per
+/// transaction into a table shaped like the inbox, its payload compressed the same way.
+async fn pgbench_rate(
+    cluster: &PgCluster,
+    url: &str,
+    clients: usize,
+    payload: &str,
+) -> Result<f64> {
     let pool = startup::connect(url).await?;
     sqlx::query("CREATE TABLE bench_rows (id text PRIMARY KEY, payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())")
         .execute(&pool)
         .await?;
-    let payload = json!({ "padding": "x".repeat(size.saturating_sub(16)) }).to_string();
+    let compression: String = sqlx::query_scalar(
+        "SELECT CASE attcompression WHEN 'l' THEN 'lz4' ELSE 'pglz' END FROM pg_attribute
+          WHERE attrelid = 'stripe_events'::regclass AND attname = 'payload'",
+    )
+    .fetch_one(&pool)
+    .await?;
+    sqlx::query(&format!(
+        "ALTER TABLE bench_rows ALTER COLUMN payload SET COMPRESSION {compression}"
+    ))
+    .execute(&pool)
+    .await?;
+    let payload = payload.replace('\'', "''");
     let script = std::env::temp_dir().join(format!("paydesk-pgbench-{}.sql", std::process::id()));
     std::fs::write(
         &script,
