@@ -107,6 +107,7 @@ test("the dashboard draws its charts and every console page passes an accessibil
   for (const path of pages) {
     await open(page, path);
     await expect(page.locator("main h1")).toBeVisible();
+    await shot(page, `console${path.replaceAll("/", "-")}`);
     const scan = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
     const serious = scan.violations
       .filter((v) => v.impact === "serious" || v.impact === "critical")

@@ -30,3 +30,32 @@ pub fn Pager(next: Option<String>, params: Memo<ParamsMap>, path: &'static str) 
         }
     })
 }
+
+/// One page of a keyset-paged list: its table in a card, or `empty` when the page has no rows,
+/// then the [`Pager`].
+#[component]
+pub fn PagedTable(
+    next: Option<String>,
+    params: Memo<ParamsMap>,
+    path: &'static str,
+    has_rows: bool,
+    /// What to say in place of the table when the page has no rows.
+    empty: &'static str,
+    /// The table's class, for its column styles.
+    #[prop(optional)]
+    class: Option<&'static str>,
+    /// The table's head and body.
+    children: Children,
+) -> impl IntoView {
+    let rows = if has_rows {
+        view! {
+            <section class="card table-card">
+                <table class=class>{children()}</table>
+            </section>
+        }
+        .into_any()
+    } else {
+        view! { <p class="muted card">{empty}</p> }.into_any()
+    };
+    view! { {rows} <Pager next params path/> }
+}

@@ -3,7 +3,7 @@
 
 use crate::api::admin::get_audit_log;
 use crate::components::error_view::{FilterActions, Loaded};
-use crate::components::pager::Pager;
+use crate::components::pager::PagedTable;
 use crate::model::{AuditEntry, AuditQuery, Page};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -79,30 +79,23 @@ pub fn AuditLog() -> impl IntoView {
 
 #[component]
 fn AuditTable(page: Page<AuditEntry>, params: Memo<ParamsMap>) -> impl IntoView {
-    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
-    if page.items.is_empty() {
-        return view! { <p class="muted card">"No entries match."</p> {pager} }.into_any();
-    }
     view! {
-        <section class="card table-card">
-            <table class="audit">
-                <thead>
-                    <tr><th>"When"</th><th>"Admin"</th><th>"Action"</th><th>"Target"</th><th>"Details"</th></tr>
-                </thead>
-                <tbody>
-                    {page.items.into_iter().map(|e| view! {
-                        <tr data-testid="audit-entry">
-                            <td class="nowrap">{e.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
-                            <td>{e.actor_email}</td>
-                            <td><code>{e.action}</code></td>
-                            <td><code>{e.target}</code></td>
-                            <td><code class="details">{e.details}</code></td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </section>
-        {pager}
+        <PagedTable next=page.next has_rows=!page.items.is_empty() params path=PATH
+            empty="No entries match." class="audit">
+            <thead>
+                <tr><th>"When"</th><th>"Admin"</th><th>"Action"</th><th>"Target"</th><th>"Details"</th></tr>
+            </thead>
+            <tbody>
+                {page.items.into_iter().map(|e| view! {
+                    <tr data-testid="audit-entry">
+                        <td class="nowrap">{e.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                        <td>{e.actor_email}</td>
+                        <td><code>{e.action}</code></td>
+                        <td><code>{e.target}</code></td>
+                        <td><code class="details">{e.details}</code></td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </PagedTable>
     }
-    .into_any()
 }

@@ -3,7 +3,7 @@
 
 use crate::api::invoices::get_invoices;
 use crate::components::error_view::{FilterActions, Loaded};
-use crate::components::pager::Pager;
+use crate::components::pager::PagedTable;
 use crate::model::{InvoiceQuery, InvoiceSummary, Page, INVOICE_STATUSES};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -94,28 +94,21 @@ pub fn AdminInvoices() -> impl IntoView {
 
 #[component]
 fn InvoiceTable(page: Page<InvoiceSummary>, params: Memo<ParamsMap>) -> impl IntoView {
-    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
-    if page.items.is_empty() {
-        return view! { <p class="muted card">"No invoices match."</p> {pager} }.into_any();
-    }
     view! {
-        <section class="card table-card">
-            <table class="invoices">
-                <thead>
-                    <tr>
-                        <th>"Member"</th><th>"Number"</th><th>"Date"</th>
-                        <th class="num">"Total"</th><th class="num">"Paid"</th>
-                        <th class="num">"Refunded"</th><th>"Status"</th><th></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.items.into_iter().map(|i| view! { <InvoiceRow invoice=i/> }).collect_view()}
-                </tbody>
-            </table>
-        </section>
-        {pager}
+        <PagedTable next=page.next has_rows=!page.items.is_empty() params path=PATH
+            empty="No invoices match." class="invoices">
+            <thead>
+                <tr>
+                    <th>"Member"</th><th>"Number"</th><th>"Date"</th>
+                    <th class="num">"Total"</th><th class="num">"Paid"</th>
+                    <th class="num">"Refunded"</th><th>"Status"</th><th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {page.items.into_iter().map(|i| view! { <InvoiceRow invoice=i/> }).collect_view()}
+            </tbody>
+        </PagedTable>
     }
-    .into_any()
 }
 
 #[component]

@@ -4,7 +4,7 @@
 use crate::api::console::get_members;
 use crate::components::error_view::{FilterActions, Loaded};
 use crate::components::format::or_dash;
-use crate::components::pager::Pager;
+use crate::components::pager::PagedTable;
 use crate::components::plan_select::PlanSelect;
 use crate::model::{status_label, MemberQuery, MemberRow, Page, MEMBER_STATUSES};
 use crate::pages::admin::invoices::state_class;
@@ -70,49 +70,42 @@ pub fn Members() -> impl IntoView {
 
 #[component]
 fn MemberTable(page: Page<MemberRow>, params: Memo<ParamsMap>) -> impl IntoView {
-    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
-    if page.items.is_empty() {
-        return view! { <p class="muted card">"No members match."</p> {pager} }.into_any();
-    }
     view! {
-        <section class="card table-card">
-            <table class="members">
-                <thead>
-                    <tr>
-                        <th>"Member"</th><th>"Status"</th><th>"Plan"</th>
-                        <th>"Tax address"</th><th>"Joined"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.items.into_iter().map(|m| {
-                        let label = m.status.as_deref()
-                            .map(|s| status_label(s, m.cancel_at_period_end))
-                            .unwrap_or("No subscription");
-                        view! {
-                            <tr data-testid="member-row">
-                                <td class="member">
-                                    <a href=format!("{PATH}/{}", m.user_id)>{m.name}</a>
-                                    <br/><span class="muted small">{m.email}</span>
-                                </td>
-                                <td><span class=state_class(label)>{label}</span></td>
-                                <td>{or_dash(m.plan)}</td>
-                                <td>
-                                    {if m.tax_unrecognized {
-                                        view! { <span class="status is-failed">"Not recognised"</span> }.into_any()
-                                    } else if m.customer_id.is_some() {
-                                        view! { <span class="muted">"OK"</span> }.into_any()
-                                    } else {
-                                        view! { <span class="muted">"—"</span> }.into_any()
-                                    }}
-                                </td>
-                                <td class="nowrap">{m.joined.format("%Y-%m-%d").to_string()}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </section>
-        {pager}
+        <PagedTable next=page.next has_rows=!page.items.is_empty() params path=PATH
+            empty="No members match." class="members">
+            <thead>
+                <tr>
+                    <th>"Member"</th><th>"Status"</th><th>"Plan"</th>
+                    <th>"Tax address"</th><th>"Joined"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page.items.into_iter().map(|m| {
+                    let label = m.status.as_deref()
+                        .map(|s| status_label(s, m.cancel_at_period_end))
+                        .unwrap_or("No subscription");
+                    view! {
+                        <tr data-testid="member-row">
+                            <td class="member">
+                                <a href=format!("{PATH}/{}", m.user_id)>{m.name}</a>
+                                <br/><span class="muted small">{m.email}</span>
+                            </td>
+                            <td><span class=state_class(label)>{label}</span></td>
+                            <td>{or_dash(m.plan)}</td>
+                            <td>
+                                {if m.tax_unrecognized {
+                                    view! { <span class="status is-failed">"Not recognised"</span> }.into_any()
+                                } else if m.customer_id.is_some() {
+                                    view! { <span class="muted">"OK"</span> }.into_any()
+                                } else {
+                                    view! { <span class="muted">"—"</span> }.into_any()
+                                }}
+                            </td>
+                            <td class="nowrap">{m.joined.format("%Y-%m-%d").to_string()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </PagedTable>
     }
-    .into_any()
 }

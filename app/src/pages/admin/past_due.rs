@@ -4,7 +4,7 @@
 use crate::api::console::get_past_due;
 use crate::components::error_view::Loaded;
 use crate::components::format::{minute, or_dash, MemberLink};
-use crate::components::pager::Pager;
+use crate::components::pager::PagedTable;
 use crate::model::PastDuePage;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,52 +33,41 @@ pub fn PastDue() -> impl IntoView {
 
 #[component]
 fn PastDueTable(page: PastDuePage, params: Memo<ParamsMap>) -> impl IntoView {
-    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
-    let summary = view! {
+    view! {
         <section class="stats" aria-label="Dunning">
             <div class="stat">
                 <span class="stat-label">"Past due or unpaid"</span>
                 <span class="stat-value" data-testid="past-due-count">{page.count}</span>
             </div>
         </section>
-    };
-    if page.rows.is_empty() {
-        return view! { {summary} <p class="muted card">"No subscription is past due."</p> {pager} }
-            .into_any();
+        <PagedTable next=page.next has_rows=!page.rows.is_empty() params path=PATH
+            empty="No subscription is past due.">
+            <thead>
+                <tr>
+                    <th>"Member"</th><th>"Plan"</th><th>"Failed"</th><th>"Reason"</th>
+                    <th class="num">"Tries"</th><th class="num">"Retries left"</th>
+                    <th>"Next retry"</th><th class="num">"At risk"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page.rows.into_iter().map(|r| {
+                    view! {
+                        <tr data-testid="past-due-row">
+                            <td class="member">
+                                <MemberLink user_id=r.user_id email=r.member_email.clone()/>
+                                <br/><span class="muted small">{if r.status == "unpaid" { "Unpaid: Stripe stopped retrying" } else { "Past due" }}</span>
+                            </td>
+                            <td>{or_dash(r.plan)}</td>
+                            <td class="nowrap">{minute(r.failed_at)}</td>
+                            <td>{or_dash(r.failure_message)}</td>
+                            <td class="num">{r.attempts}</td>
+                            <td class="num">{r.retries_left}</td>
+                            <td class="nowrap">{minute(r.next_attempt)}</td>
+                            <td class="num">{or_dash(r.at_risk)}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </PagedTable>
     }
-    view! {
-        {summary}
-        <section class="card table-card">
-            <table>
-                <thead>
-                    <tr>
-                        <th>"Member"</th><th>"Plan"</th><th>"Failed"</th><th>"Reason"</th>
-                        <th class="num">"Tries"</th><th class="num">"Retries left"</th>
-                        <th>"Next retry"</th><th class="num">"At risk"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.rows.into_iter().map(|r| {
-                        view! {
-                            <tr data-testid="past-due-row">
-                                <td class="member">
-                                    <MemberLink user_id=r.user_id email=r.member_email.clone()/>
-                                    <br/><span class="muted small">{if r.status == "unpaid" { "Unpaid: Stripe stopped retrying" } else { "Past due" }}</span>
-                                </td>
-                                <td>{or_dash(r.plan)}</td>
-                                <td class="nowrap">{minute(r.failed_at)}</td>
-                                <td>{or_dash(r.failure_message)}</td>
-                                <td class="num">{r.attempts}</td>
-                                <td class="num">{r.retries_left}</td>
-                                <td class="nowrap">{minute(r.next_attempt)}</td>
-                                <td class="num">{or_dash(r.at_risk)}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </section>
-        {pager}
-    }
-    .into_any()
 }

@@ -5,7 +5,7 @@
 use crate::api::invoices::{get_payments, RefundPayment};
 use crate::components::error_view::Loaded;
 use crate::components::form_fields::FieldError;
-use crate::components::pager::Pager;
+use crate::components::pager::PagedTable;
 use crate::components::refetch::read_again_soon;
 use crate::model::{AppError, Page, PaymentQuery, PaymentState, PaymentSummary, REFUND_REASONS};
 use crate::pages::admin::invoices::state_class;
@@ -116,27 +116,20 @@ fn PaymentTable(
     params: Memo<ParamsMap>,
     state: RefundState,
 ) -> impl IntoView {
-    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
-    if page.items.is_empty() {
-        return view! { <p class="muted card">"No payments match."</p> }.into_any();
-    }
     view! {
-        <section class="card table-card">
-            <table class="payments">
-                <thead>
-                    <tr>
-                        <th>"Member"</th><th class="num">"Amount"</th><th class="num">"Refunded"</th>
-                        <th>"Date and method"</th><th>"State"</th><th>"Invoice"</th><th></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.items.into_iter().map(|p| view! { <PaymentRow payment=p state/> }).collect_view()}
-                </tbody>
-            </table>
-        </section>
-        {pager}
+        <PagedTable next=page.next has_rows=!page.items.is_empty() params path=PATH
+            empty="No payments match." class="payments">
+            <thead>
+                <tr>
+                    <th>"Member"</th><th class="num">"Amount"</th><th class="num">"Refunded"</th>
+                    <th>"Date and method"</th><th>"State"</th><th>"Invoice"</th><th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {page.items.into_iter().map(|p| view! { <PaymentRow payment=p state/> }).collect_view()}
+            </tbody>
+        </PagedTable>
     }
-    .into_any()
 }
 
 #[component]

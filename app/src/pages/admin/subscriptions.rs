@@ -3,7 +3,7 @@
 use crate::api::console::get_subscriptions;
 use crate::components::error_view::{FilterActions, Loaded};
 use crate::components::format::{day, or_dash, MemberLink};
-use crate::components::pager::Pager;
+use crate::components::pager::PagedTable;
 use crate::components::plan_select::PlanSelect;
 use crate::model::{status_label, Page, SubscriptionQuery, SubscriptionRow, SUBSCRIPTION_STATUSES};
 use crate::pages::admin::invoices::state_class;
@@ -51,40 +51,33 @@ pub fn Subscriptions() -> impl IntoView {
 
 #[component]
 fn SubscriptionTable(page: Page<SubscriptionRow>, params: Memo<ParamsMap>) -> impl IntoView {
-    let pager = view! { <Pager next=page.next.clone() params path=PATH/> };
-    if page.items.is_empty() {
-        return view! { <p class="muted card">"No subscriptions match."</p> {pager} }.into_any();
-    }
     view! {
-        <section class="card table-card">
-            <table>
-                <thead>
-                    <tr>
-                        <th>"Member"</th><th>"Plan"</th><th>"Status"</th>
-                        <th class="num">"Monthly value"</th><th>"Started"</th><th>"Renews or ends"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.items.into_iter().map(|s| {
-                        let label = status_label(&s.status, s.cancel_at_period_end);
-                        view! {
-                            <tr data-testid="subscription-row">
-                                <td class="member">
-                                    <MemberLink user_id=s.user_id email=s.member_email.clone()/>
-                                    <br/><code class="small">{s.id.clone()}</code>
-                                </td>
-                                <td>{or_dash(s.plan)}</td>
-                                <td><span class=state_class(label)>{label}</span></td>
-                                <td class="num">{or_dash(s.mrr)}</td>
-                                <td class="nowrap">{day(s.created)}</td>
-                                <td class="nowrap">{day(s.ended_at.or(s.current_period_end))}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </section>
-        {pager}
+        <PagedTable next=page.next has_rows=!page.items.is_empty() params path=PATH
+            empty="No subscriptions match.">
+            <thead>
+                <tr>
+                    <th>"Member"</th><th>"Plan"</th><th>"Status"</th>
+                    <th class="num">"Monthly value"</th><th>"Started"</th><th>"Renews or ends"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page.items.into_iter().map(|s| {
+                    let label = status_label(&s.status, s.cancel_at_period_end);
+                    view! {
+                        <tr data-testid="subscription-row">
+                            <td class="member">
+                                <MemberLink user_id=s.user_id email=s.member_email.clone()/>
+                                <br/><code class="small">{s.id.clone()}</code>
+                            </td>
+                            <td>{or_dash(s.plan)}</td>
+                            <td><span class=state_class(label)>{label}</span></td>
+                            <td class="num">{or_dash(s.mrr)}</td>
+                            <td class="nowrap">{day(s.created)}</td>
+                            <td class="nowrap">{day(s.ended_at.or(s.current_period_end))}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </PagedTable>
     }
-    .into_any()
 }
