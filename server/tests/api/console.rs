@@ -6,7 +6,8 @@
 
 use crate::helpers::{
     eventually, make_card_fail, member_access, pay_checkout, plan_in_catalog, register_webhook,
-    sign_up_member, spawn_app_with_stripe, stripe_get, stripe_post, TestApp, ADMIN_EMAIL, PASSWORD,
+    sign_up_member, spawn_app_with_stripe, stripe_delete, stripe_get, stripe_post, TestApp,
+    ADMIN_EMAIL, PASSWORD,
 };
 use app::api::console::Invitation;
 use app::model::{
@@ -181,18 +182,6 @@ async fn stored_as(app: &TestApp, subscription: &str, status: &str, canceling: b
         || async { stored(app, subscription).await == Some((status.to_owned(), canceling)) },
     )
     .await;
-}
-
-async fn stripe_delete(emulator: &stripe_emulator::Running, path: &str) -> Value {
-    reqwest::Client::new()
-        .delete(format!("{}{path}", emulator.base_url))
-        .bearer_auth(emulator.emulator.secret_key())
-        .send()
-        .await
-        .expect("emulator request")
-        .json()
-        .await
-        .expect("emulator json")
 }
 
 async fn dashboard(app: &TestApp) -> Dashboard {

@@ -301,6 +301,14 @@ pub async fn stripe_post(
     stripe_send(emulator, request).await
 }
 
+pub async fn stripe_delete(emulator: &stripe_emulator::Running, path: &str) -> serde_json::Value {
+    stripe_send(
+        emulator,
+        reqwest::Client::new().delete(format!("{}{path}", emulator.base_url)),
+    )
+    .await
+}
+
 async fn stripe_send(
     emulator: &stripe_emulator::Running,
     request: reqwest::RequestBuilder,
