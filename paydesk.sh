@@ -150,6 +150,16 @@ run_e2e() {
       EMULATOR_URL="http://127.0.0.1:$eport" EMULATOR_KEY="$EMULATOR_KEY" npx playwright test "$@") ||
       status=$?
     check_webhook_signatures "http://127.0.0.1:$eport" || status=$?
+    # No browser input may panic a request, and no page may break its own CSP: either would
+    # pass unnoticed in a browser test, so the logs of the whole run are read for them.
+    if grep -n 'panicked at' "$dir/server.log" "$dir/emulator.log"; then
+      log "a request panicked during the end-to-end run (lines above)"
+      status=1
+    fi
+    if grep -n 'CSP violation reported' "$dir/server.log"; then
+      log "a page broke its Content-Security-Policy during the end-to-end run (lines above)"
+      status=1
+    fi
   else
     status=1
   fi

@@ -16,6 +16,8 @@ use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::page_headers::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

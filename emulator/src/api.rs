@@ -119,7 +119,7 @@ fn header_value(text: &str) -> HeaderValue {
 
 /// Bearer auth as async-stripe sends it, and Basic auth with the key as user name, as in
 /// Stripe's `curl -u sk_test_...:` examples.
-fn authenticate(emulator: &Emulator, headers: &HeaderMap) -> ApiResult<String> {
+pub(crate) fn authenticate(emulator: &Emulator, headers: &HeaderMap) -> ApiResult<String> {
     let raw = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

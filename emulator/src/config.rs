@@ -17,6 +17,9 @@ pub struct EmulatorConfig {
     /// account without Tax.
     pub tax_enabled: bool,
     pub webhooks: WebhookConfig,
+    /// The control API (`/_emulator/...`) answers only requests with one of `api_keys`: for an
+    /// emulator that others on the machine can reach, such as the demo's.
+    pub control_needs_key: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +49,7 @@ impl Default for EmulatorConfig {
             public_url: None,
             tax_enabled: true,
             webhooks: WebhookConfig::default(),
+            control_needs_key: false,
         }
     }
 }

@@ -1,16 +1,22 @@
 //! The emulator's own API (not Stripe's), for tests and demos: reset, time travel, the Tax switch,
-//! injected faults and the webhook delivery log. Unauthenticated: the emulator is a local tool.
+//! injected faults and the webhook delivery log. Never from another site: a page open in the
+//! same browser cannot move the clock or read deliveries. With
+//! [`crate::EmulatorConfig::control_needs_key`] (the demo's), only with one of its API keys.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::error::ApiError;
 use crate::state::{Fault, WebhookFaults};
 use crate::Emulator;
 
-pub fn routes() -> Router<Emulator> {
+pub fn routes(emulator: Emulator) -> Router<Emulator> {
     Router::new()
         .route("/reset", post(reset))
         .route("/clock", get(clock))
@@ -22,6 +28,46 @@ pub fn routes() -> Router<Emulator> {
         .route("/webhook_deliveries", get(deliveries))
         .route("/webhook_faults", post(webhook_faults))
         .route("/webhook_endpoints/{id}/roll_secret", post(roll_secret))
+        .route_layer(middleware::from_fn_with_state(emulator, guard))
+}
+
+async fn guard(
+    State(emulator): State<Emulator>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if from_another_site(request.headers()) {
+        return Err(ApiError::forbidden(
+            "The emulator's control API refuses requests from other sites.",
+        ));
+    }
+    if emulator.config().control_needs_key {
+        crate::api::authenticate(&emulator, request.headers())?;
+    }
+    Ok(next.run(request).await)
+}
+
+/// What a browser says of a request a page of another origin made: `Sec-Fetch-Site`, or an
+/// `Origin` that is not this host's. Tools (curl, test clients) send neither.
+fn from_another_site(headers: &HeaderMap) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if matches!(text("sec-fetch-site"), Some("cross-site" | "same-site")) {
+        return true;
+    }
+    match (text("origin"), text("host")) {
+        (None, _) => false,
+        (Some(origin), Some(host)) => {
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                != Some(host)
+        }
+        (Some(_), None) => true,
+    }
 }
 
 async fn reset(State(emulator): State<Emulator>) -> Json<Value> {

@@ -58,6 +58,13 @@ impl ApiError {
         }
     }
 
+    pub fn forbidden(message: &str) -> Self {
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            ..Self::invalid_request(message, None)
+        }
+    }
+
     pub fn missing_api_key() -> Self {
         ApiError {
             status: StatusCode::UNAUTHORIZED,

@@ -160,7 +160,7 @@ pub fn router(config: EmulatorConfig) -> (Router, Emulator) {
         .route("/invoices/{id}", get(hosted::invoice::show))
         .route("/p/session/{session}", get(hosted::portal::show))
         .route("/p/session/{session}/{action}", post(hosted::portal::act))
-        .nest("/_emulator", control::routes())
+        .nest("/_emulator", control::routes(emulator.clone()))
         .with_state(emulator.clone());
     (app, emulator)
 }

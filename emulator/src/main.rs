@@ -23,6 +23,9 @@ struct Args {
     /// Start with the "Stripe Tax" switch off.
     #[arg(long)]
     no_tax: bool,
+    /// Answer the control API (`/_emulator/...`) only with one of the API keys.
+    #[arg(long)]
+    control_needs_key: bool,
 }
 
 #[tokio::main]
@@ -37,6 +40,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = EmulatorConfig {
         public_url: args.public_url,
         tax_enabled: !args.no_tax,
+        control_needs_key: args.control_needs_key,
         ..Default::default()
     };
     if !args.api_keys.is_empty() {

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, MEMBER, logIn, open, shot } from "./helpers";
+import { expect } from "@playwright/test";
+import { ADMIN, logIn, MEMBER, open, shot, test } from "./helpers";
 
 test("a member signs up, signs out, logs in and sees the billing area", async ({ page }) => {
   const email = `new-${Date.now()}@example.com`;
@@ -15,7 +15,7 @@ test("a member signs up, signs out, logs in and sees the billing area", async ({
   await expect(page.getByRole("link", { name: "See plans" })).toBeVisible();
   await shot(page, "billing-overview");
 
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/login$/);
 
   await logIn(page, { email, password: "orbital-mechanics" });
@@ -74,4 +74,40 @@ test("an unknown address shows the not-found page", async ({ page }) => {
   const response = await open(page, "/no/such/page");
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});
+
+// Each `next` an attacker could put in a sign-in link: tab and backslash tricks, another
+// origin, and line breaks that once made the sign-in request panic. Each lands on the
+// member's own billing page on this site.
+for (const next of [
+  "/%09/evil.example",
+  "//evil.example",
+  "/%5Cevil.example",
+  "https://evil.example/",
+  "/%0a",
+  "/%0d%0a/evil.example",
+]) {
+  test(`signing in from /login?next=${next} stays on Paydesk`, async ({ page, baseURL }) => {
+    await open(page, `/login?next=${next}`);
+    await page.getByLabel("Email").fill(MEMBER.email);
+    await page.getByLabel("Password").fill(MEMBER.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/billing$/);
+    expect(new URL(page.url()).origin).toBe(new URL(baseURL ?? "").origin);
+    await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+  });
+}
+
+test("a member signs out everywhere and the other browser is signed out too", async ({ browser, page }) => {
+  await logIn(page, MEMBER);
+  await expect(page).toHaveURL(/\/billing$/);
+  const phone = await (await browser.newContext()).newPage();
+  await logIn(phone, MEMBER);
+  await expect(phone).toHaveURL(/\/billing$/);
+
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await open(phone, "/billing/invoices");
+  await expect(phone).toHaveURL(/\/login\?next=\/billing\/invoices$/);
+  await shot(phone, "signed-out-everywhere");
 });

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, demoStripe, logIn, open, shot } from "./helpers";
+import { expect } from "@playwright/test";
+import { ADMIN, demoStripe, logIn, open, shot, test } from "./helpers";
 
 async function stripePrice(url: string, key: string, id: string) {
   const response = await fetch(`${url}/v1/prices/${id}`, {

@@ -1,5 +1,5 @@
-import { APIRequestContext, expect, Page, test } from "@playwright/test";
-import { shot } from "./helpers";
+import { APIRequestContext, expect, Page } from "@playwright/test";
+import { shot, test } from "./helpers";
 import { CARDS, emulator, fillCheckout, stripe, subscriptionCheckout } from "./emulator";
 
 // The stripe-emulator's hosted Checkout page, driven in a real browser against the emulator's real

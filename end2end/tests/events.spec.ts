@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, demoStripe, logIn, open, shot } from "./helpers";
+import { expect } from "@playwright/test";
+import { ADMIN, demoStripe, logIn, open, shot, test } from "./helpers";
 
 test("an admin follows an event from Stripe, compares its object and replays it", async ({ page, request }) => {
   const stripe = demoStripe();

@@ -1,7 +1,31 @@
-import { expect, Page } from "@playwright/test";
+import { test as base, expect, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { fillCheckout } from "./emulator";
 import { join } from "node:path";
+
+/** Playwright's `test`, failing any test during which a page broke its Content-Security-Policy.
+ * Pages in contexts a test opens itself are covered by the server's `report-uri` log instead
+ * (`./paydesk.sh` fails the run when the log has a report). */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ context }, use) => {
+      const violations: string[] = [];
+      await context.exposeBinding("__paydeskCspViolation", ({ page }, text: string) => {
+        violations.push(`${page.url()}: ${text}`);
+      });
+      await context.addInitScript(() => {
+        document.addEventListener("securitypolicyviolation", (e) => {
+          const report = (window as unknown as { __paydeskCspViolation?: (t: string) => void })
+            .__paydeskCspViolation;
+          report?.(`${e.violatedDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`);
+        });
+      });
+      await use(violations);
+      expect(violations, violations.join("\n")).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const ADMIN = { email: "admin@paydesk.test", password: "paydesk-admin" };
 export const MEMBER = { email: "ada@paydesk.test", password: "paydesk-member" };

@@ -1,6 +1,6 @@
-import { Browser, expect, Page, test } from "@playwright/test";
+import { Browser, expect, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { ADMIN, logIn, open, shot, signUp } from "./helpers";
+import { ADMIN, logIn, open, shot, signUp, test } from "./helpers";
 import { fillCheckout } from "./emulator";
 
 // Invoices, payments and refunds, API tokens and the invoice seller block: a member buys a

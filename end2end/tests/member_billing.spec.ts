@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { open, plan, saveAddress, shot, signUp, subscribe } from "./helpers";
+import { expect } from "@playwright/test";
+import { open, plan, saveAddress, shot, signUp, subscribe, test } from "./helpers";
 import { fillCheckout } from "./emulator";
 
 // A member's billing, end to end: Paydesk's pages, the demo's Stripe emulator with its hosted

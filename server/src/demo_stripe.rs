@@ -29,6 +29,7 @@ pub async fn start(data_dir: &Path, addr: SocketAddr) -> Result<Running> {
     })?;
     let config = EmulatorConfig {
         api_keys: vec![key],
+        control_needs_key: true,
         ..EmulatorConfig::default()
     };
     match stripe_emulator::spawn(config.clone(), addr).await {

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod demo_seed;
 mod demo_stripe;
 pub mod embedded_pg;
+mod headers;
 mod health;
 mod invoices;
 mod origin;

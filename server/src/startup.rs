@@ -2,6 +2,7 @@
 //! middleware every request passes through.
 
 use crate::config::Config;
+use crate::headers::{add_security_headers, HeaderPolicy};
 use crate::health::healthz;
 use crate::origin::{refuse_cross_origin, OriginPolicy};
 use anyhow::{Context, Result};
@@ -30,6 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -187,11 +189,19 @@ fn router(state: ServerState, sessions: PostgresStore, config: &Config) -> Route
         let app = state.app.clone();
         move || provide_context(app.clone())
     };
+    let https = config.public_url.starts_with("https://");
     let session_layer = SessionManagerLayer::new(sessions)
-        .with_name("paydesk_session")
+        // Under https the `__Host-` prefix makes browsers refuse the cookie unless it is
+        // Secure, for the whole host and set by it: a sibling subdomain cannot plant one.
+        .with_name(if https {
+            "__Host-paydesk_session"
+        } else {
+            "paydesk_session"
+        })
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(config.public_url.starts_with("https://"))
+        .with_secure(https)
         .with_expiry(Expiry::OnInactivity(
             tower_sessions::cookie::time::Duration::days(7),
         ));
@@ -203,6 +213,10 @@ fn router(state: ServerState, sessions: PostgresStore, config: &Config) -> Route
     // deliveries never carry a cookie, and skipping those layers is most of their overhead.
     let mut machines = Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            crate::headers::CSP_REPORT_PATH,
+            post(crate::headers::csp_report),
+        )
         .route(crate::webhook::WEBHOOK_PATH, post(crate::webhook::receive));
     for alias in &config.webhook_aliases {
         machines = machines.route(alias, post(crate::webhook::receive));
@@ -239,6 +253,13 @@ fn router(state: ServerState, sessions: PostgresStore, config: &Config) -> Route
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(HeaderPolicy { https }),
+            add_security_headers,
+        ))
+        // A panic anywhere answers 500 instead of dropping the connection; the panic is still
+        // logged (`panicked at`), and the end-to-end run fails when the log has one.
+        .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -251,12 +272,25 @@ async fn limit_server_fn_bodies(request: Request, next: Next) -> Response {
     }
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, SERVER_FN_BODY_LIMIT).await {
+        // Postgres text cannot hold NUL, so a NUL in any field would fail its query deep
+        // inside; it is refused here, once for every server function, before anything runs.
+        Ok(bytes) if has_encoded_nul(&bytes) => (
+            StatusCode::BAD_REQUEST,
+            "Text may not contain NUL characters.",
+        )
+            .into_response(),
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
         Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.").into_response(),
     }
+}
+
+/// A form body carrying `%00`, or a JSON body carrying `\u0000`.
+pub(crate) fn has_encoded_nul(body: &[u8]) -> bool {
+    body.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"))
+        || body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
 }
 
 async fn delete_expired_sessions(store: PostgresStore) {

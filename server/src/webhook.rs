@@ -70,6 +70,12 @@ pub async fn receive(State(state): State<ServerState>, request: Request<Body>) -
             Json(serde_json::json!({ "received": true, "duplicate": true })).into_response()
         }
         Err(IngestError::Storage) => refuse(StatusCode::SERVICE_UNAVAILABLE, "try again"),
+        // One answer for every signature failure: the caller learns nothing about whether a
+        // secret is configured, which secret failed or how far off its clock is.
+        Err(IngestError::Signature(reason)) => {
+            tracing::warn!(%reason, "stripe event refused");
+            refuse(StatusCode::BAD_REQUEST, "signature verification failed")
+        }
         Err(e) => {
             tracing::warn!(reason = %e, "stripe event refused");
             refuse(StatusCode::BAD_REQUEST, &e.to_string())

@@ -12,6 +12,7 @@ pub async fn whoami() -> Result<Option<CurrentUser>, AppError> {
 #[server(prefix = "/rpc", endpoint = "auth/signup")]
 pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
     use crate::model::SignUp;
+    use crate::server::redirect::redirect;
     use crate::server::{accounts, context};
     context::respond(
         async move {
@@ -19,7 +20,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
             let state = context::app_state()?;
             let user = accounts::sign_up(&state.pool, form).await?;
             context::start_session(&user).await?;
-            leptos_axum::redirect(user.role.home());
+            redirect(&user.role.home_path());
             Ok(())
         }
         .await,
@@ -32,84 +33,38 @@ pub async fn log_in(
     password: String,
     #[server(default)] next: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::server::redirect::{landing_page, redirect};
     use crate::server::{accounts, context};
     context::respond(
         async move {
             let state = context::app_state()?;
             let user = accounts::log_in(&state.pool, &email, password).await?;
             context::start_session(&user).await?;
-            leptos_axum::redirect(&landing_page(&user, next.as_deref()));
+            redirect(&landing_page(&user, next.as_deref(), &state.public_url));
             Ok(())
         }
         .await,
     )
 }
 
+/// Signs out this browser, or with `everywhere` every browser the user is signed in on.
 #[server(prefix = "/rpc", endpoint = "auth/logout")]
-pub async fn log_out() -> Result<(), AppError> {
-    use crate::server::context;
+pub async fn log_out(#[server(default)] everywhere: bool) -> Result<(), AppError> {
+    use crate::model::LocalPath;
+    use crate::server::{context, db, error::OrInternal, redirect::redirect};
     context::respond(
         async move {
+            if everywhere {
+                let state = context::app_state()?;
+                let user = context::require_user().await?;
+                db::users::revoke_sessions(&state.pool, user.id)
+                    .await
+                    .or_internal("revoke sessions")?;
+            }
             context::end_session().await?;
-            leptos_axum::redirect("/login");
+            redirect(&LocalPath::fixed("/login"));
             Ok(())
         }
         .await,
     )
-}
-
-/// Where to go after signing in: the page that asked for it when it is one of ours and the
-/// user may see it, otherwise the role's home. Never another site (`//evil.example`).
-pub fn landing_page(user: &CurrentUser, next: Option<&str>) -> String {
-    let allowed = |path: &str| {
-        path.starts_with('/')
-            && !path.starts_with("//")
-            && !path.contains('\\')
-            && (user.is_admin() || !path.starts_with("/admin"))
-    };
-    match next {
-        Some(path) if allowed(path) => path.to_owned(),
-        _ => user.role.home().to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Role;
-
-    fn user(role: Role) -> CurrentUser {
-        CurrentUser {
-            id: uuid::Uuid::nil(),
-            email: "a@b.co".into(),
-            name: "A".into(),
-            role,
-            created_at: chrono::Utc::now(),
-        }
-    }
-
-    #[test]
-    fn landing_page_follows_local_paths_only() {
-        let member = user(Role::Member);
-        assert_eq!(
-            landing_page(&member, Some("/billing/invoices")),
-            "/billing/invoices"
-        );
-        assert_eq!(landing_page(&member, Some("//evil.example")), "/billing");
-        assert_eq!(
-            landing_page(&member, Some("https://evil.example")),
-            "/billing"
-        );
-        assert_eq!(landing_page(&member, Some("/\\evil.example")), "/billing");
-        assert_eq!(landing_page(&member, None), "/billing");
-    }
-
-    #[test]
-    fn members_are_not_sent_to_the_console() {
-        assert_eq!(
-            landing_page(&user(Role::Member), Some("/admin")),
-            "/billing"
-        );
-        assert_eq!(landing_page(&user(Role::Admin), Some("/admin")), "/admin");
-    }
 }

@@ -69,6 +69,11 @@ pub async fn invite_admin(form: InviteForm) -> Result<CreatedInvite, AppError> {
     as_admin!(|admin, state| crate::server::billing::invites::invite(&state, &admin, &form))
 }
 
+#[server(prefix = "/rpc", endpoint = "admin/admins/remove")]
+pub async fn remove_admin(email: String) -> Result<(), AppError> {
+    as_admin!(|admin, state| crate::server::billing::invites::remove_admin(&state, &admin, &email))
+}
+
 #[server(prefix = "/rpc", endpoint = "admin/admins/revoke")]
 pub async fn revoke_invite(id: Uuid) -> Result<(), AppError> {
     as_admin!(|admin, state| crate::server::billing::invites::revoke(&state, &admin, id))
@@ -110,7 +115,7 @@ pub async fn accept_invitation(
             let admin =
                 crate::server::billing::invites::accept(&state, &token, &name, password).await?;
             context::start_session(&admin).await?;
-            leptos_axum::redirect("/admin");
+            crate::server::redirect::redirect(&admin.role.home_path());
             Ok(())
         }
         .await,

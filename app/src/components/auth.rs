@@ -45,13 +45,18 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-/// A sign-out button; a real form, so it works before the page has hydrated too.
+/// Sign-out buttons, for this browser and for every one; real forms, so they work before the
+/// page has hydrated too.
 #[component]
 pub fn SignOut() -> impl IntoView {
     let auth = use_auth();
     view! {
         <ActionForm action=auth.log_out attr:class="sign-out">
             <button type="submit" class="link-button">"Sign out"</button>
+        </ActionForm>
+        <ActionForm action=auth.log_out attr:class="sign-out">
+            <input type="hidden" name="everywhere" value="true"/>
+            <button type="submit" class="link-button">"Sign out everywhere"</button>
         </ActionForm>
     }
 }

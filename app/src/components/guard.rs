@@ -1,7 +1,7 @@
 use crate::components::auth::use_auth;
 use crate::components::centered_card::CenteredCard;
 use crate::components::status::set_http_status;
-use crate::model::{CurrentUser, Role};
+use crate::model::{encode_query_value, CurrentUser, Role};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
@@ -40,8 +40,13 @@ where
                                 view! { <Refused home=user.role.home()/> }.into_any()
                             }
                             Ok(None) => {
-                                let next = location.pathname.get_untracked();
-                                let path = format!("/login?next={}", encode_path(&next));
+                                let mut next = location.pathname.get_untracked();
+                                let search = location.search.get_untracked();
+                                if !search.is_empty() {
+                                    next.push('?');
+                                    next.push_str(search.trim_start_matches('?'));
+                                }
+                                let path = format!("/login?next={}", encode_query_value(&next));
                                 view! { <Redirect path/> }.into_any()
                             }
                             Err(e) => {
@@ -67,18 +72,4 @@ fn Refused(home: &'static str) -> impl IntoView {
             <a class="button" href=home>"Go to your home page"</a>
         </CenteredCard>
     }
-}
-
-/// Percent-encodes what a path may carry that would break out of a query parameter.
-fn encode_path(path: &str) -> String {
-    path.chars()
-        .map(|c| match c {
-            '&' => "%26".to_owned(),
-            '?' => "%3F".to_owned(),
-            '#' => "%23".to_owned(),
-            '%' => "%25".to_owned(),
-            ' ' => "%20".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
 }

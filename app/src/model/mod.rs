@@ -8,6 +8,7 @@ mod console;
 mod error;
 mod events;
 mod invoices;
+mod local_path;
 mod member;
 mod money;
 mod settings;
@@ -35,6 +36,7 @@ pub use invoices::{
     PaymentState, PaymentSummary, RefundForm, INVOICE_STATUSES, MAX_LOGO_BYTES, PAGE_SIZE,
     REFUND_REASONS,
 };
+pub use local_path::{encode_query_value, LocalPath, MAX_LOCAL_PATH};
 pub use member::{
     check_tax_id, AddressForm, AddressPage, Card, ChangePreview, CheckoutStatus, MemberOverview,
     MemberSubscription, Offer, OfferPrice, PlansPage, PreviewLine, Redirect, TaxIdView,

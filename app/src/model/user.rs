@@ -1,4 +1,4 @@
-use super::AppError;
+use super::{AppError, LocalPath};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -32,6 +32,10 @@ impl Role {
             Self::Admin => "/admin",
             Self::Member => "/billing",
         }
+    }
+
+    pub fn home_path(self) -> LocalPath {
+        LocalPath::fixed(self.home())
     }
 }
 

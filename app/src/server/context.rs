@@ -5,12 +5,23 @@ use crate::model::{AppError, CurrentUser, Role};
 use crate::server::db;
 use crate::server::error::OrInternal;
 use crate::server::AppState;
+use chrono::{DateTime, Utc};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 const USER_ID_KEY: &str = "user_id";
+/// When the session signed in; with the idle expiry (the cookie's) this bounds its whole life.
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+
+/// The longest a session lives however busy it is, by role: the console can refund money.
+fn absolute_lifetime(role: Role) -> chrono::Duration {
+    match role {
+        Role::Admin => chrono::Duration::hours(12),
+        Role::Member => chrono::Duration::days(14),
+    }
+}
 
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>()
@@ -35,7 +46,9 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     user_of_session(&state.pool, &session).await
 }
 
-/// The user a session is signed in as, for plain axum routes that take the `Session`.
+/// The user a session is signed in as, for plain axum routes that take the `Session`. A
+/// session past its absolute lifetime, or signed in before the user's sessions were revoked
+/// ("sign out everywhere", an admin removed), is ended here.
 pub async fn user_of_session(
     pool: &sqlx::PgPool,
     session: &Session,
@@ -47,9 +60,35 @@ pub async fn user_of_session(
     else {
         return Ok(None);
     };
-    db::users::find(pool, id)
+    let signed_in_at = session
+        .get::<DateTime<Utc>>(SIGNED_IN_AT_KEY)
         .await
-        .or_internal("load session user")
+        .or_internal("read session start")?;
+    let Some((user, revoked_at)) = db::users::find_signed_in(pool, id)
+        .await
+        .or_internal("load session user")?
+    else {
+        return Ok(None);
+    };
+    if !session_is_current(user.role, signed_in_at, revoked_at, Utc::now()) {
+        session.flush().await.or_internal("end expired session")?;
+        return Ok(None);
+    }
+    Ok(Some(user))
+}
+
+/// Whether a session that signed in at `signed_in_at` may still act: within the role's
+/// absolute lifetime and after the last revocation. A session without a start (made before
+/// Paydesk recorded one) is not.
+fn session_is_current(
+    role: Role,
+    signed_in_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    signed_in_at.is_some_and(|start| {
+        now - start < absolute_lifetime(role) && revoked_at.is_none_or(|revoked| start > revoked)
+    })
 }
 
 pub async fn require_user() -> Result<CurrentUser, AppError> {
@@ -85,6 +124,10 @@ pub async fn start_session(user: &CurrentUser) -> Result<(), AppError> {
     let session = session().await?;
     session.cycle_id().await.or_internal("cycle session id")?;
     session
+        .insert(SIGNED_IN_AT_KEY, Utc::now())
+        .await
+        .or_internal("store session start")?;
+    session
         .insert(USER_ID_KEY, user.id)
         .await
         .or_internal("store session user")
@@ -105,4 +148,31 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn sessions_end_at_their_absolute_lifetime_however_busy() {
+        let start = Utc::now();
+        let current = |role, now| session_is_current(role, Some(start), None, now);
+        assert!(current(Role::Member, start + Duration::days(13)));
+        assert!(!current(Role::Member, start + Duration::days(14)));
+        assert!(current(Role::Admin, start + Duration::hours(11)));
+        assert!(!current(Role::Admin, start + Duration::hours(12)));
+    }
+
+    #[test]
+    fn sessions_signed_in_before_a_revocation_or_without_a_start_are_over() {
+        let start = Utc::now();
+        let now = start + Duration::minutes(1);
+        let revoked = |at| session_is_current(Role::Member, Some(start), Some(at), now);
+        assert!(!revoked(start + Duration::seconds(1)));
+        assert!(!revoked(start));
+        assert!(revoked(start - Duration::seconds(1)));
+        assert!(!session_is_current(Role::Member, None, None, now));
+    }
 }

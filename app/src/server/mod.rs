@@ -7,8 +7,10 @@ pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod page_headers;
 pub mod passwords;
 pub mod pdf;
+pub mod redirect;
 pub mod stripe;
 pub mod webhooks;
 

@@ -34,6 +34,12 @@ where
         let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
             .await
             .map_err(|_| ApiError::invalid("body", "The body is too large."))?;
+        if crate::startup::has_encoded_nul(&bytes) {
+            return Err(ApiError::invalid(
+                "body",
+                "Text may not contain NUL characters.",
+            ));
+        }
         parse(&bytes).map(Self)
     }
 }

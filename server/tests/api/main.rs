@@ -5,6 +5,7 @@ mod audit;
 mod catalog;
 mod console;
 mod events;
+mod hardening;
 mod helpers;
 mod invoices;
 mod member;

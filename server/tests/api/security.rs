@@ -100,12 +100,13 @@ async fn health_is_200_with_the_database_and_503_without() {
 }
 
 #[tokio::test]
-async fn session_cookies_are_http_only_same_site_and_secure_behind_https() {
+async fn session_cookies_are_host_only_http_only_same_site_and_secure_behind_https() {
     let app = spawn_app().await;
     let answer = app.sign_up("Ada", "ada@example.com", PASSWORD).await;
     let cookie = answer.headers["set-cookie"].to_str().expect("ascii");
-    assert!(cookie.starts_with("paydesk_session="), "{cookie}");
-    for attribute in ["HttpOnly", "SameSite=Lax", "Secure"] {
+    assert!(cookie.starts_with("__Host-paydesk_session="), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
         assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
     }
 }

@@ -1,7 +1,8 @@
 //! Who runs the console, and invitations of new admins. An invitation's link is shown once,
 //! to the admin who made it, to pass on; it works once, for a week.
 
-use crate::api::console::{get_admins, revoke_invite, InviteAdmin};
+use crate::api::console::{get_admins, remove_admin, revoke_invite, InviteAdmin};
+use crate::components::auth::use_auth;
 use crate::components::error_view::{FormError, Loaded};
 use crate::components::form_fields::FieldError;
 use crate::model::{AdminsPage, AppError};
@@ -11,13 +12,21 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 type RevokeAction = Action<Uuid, Result<(), AppError>>;
+type RemoveAction = Action<String, Result<(), AppError>>;
 
 #[component]
 pub fn Admins() -> impl IntoView {
     let invite = ServerAction::<InviteAdmin>::new();
     let revoke: RevokeAction = Action::new(|id: &Uuid| revoke_invite(*id));
+    let remove: RemoveAction = Action::new(|email: &String| remove_admin(email.clone()));
     let page = Resource::new(
-        move || (invite.version().get(), revoke.version().get()),
+        move || {
+            (
+                invite.version().get(),
+                revoke.version().get(),
+                remove.version().get(),
+            )
+        },
         |_| get_admins(),
     );
     let error = Signal::derive(move || invite.value().get().and_then(Result::err));
@@ -36,6 +45,7 @@ pub fn Admins() -> impl IntoView {
         }
     });
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(Result::err));
+    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
     view! {
         <Title text="Admins"/>
         <h1>"Admins"</h1>
@@ -63,24 +73,75 @@ pub fn Admins() -> impl IntoView {
             </ActionForm>
         </section>
         <FormError error=revoke_error/>
-        <Loaded resource=page show=move |p| view! { <AdminTables page=p revoke/> }/>
+        <FormError error=remove_error/>
+        <Loaded resource=page show=move |p| view! { <AdminTables page=p revoke remove/> }/>
     }
 }
 
 #[component]
-fn AdminTables(page: AdminsPage, revoke: RevokeAction) -> impl IntoView {
+fn AdminTables(page: AdminsPage, revoke: RevokeAction, remove: RemoveAction) -> impl IntoView {
+    let auth = use_auth();
+    let me = move || {
+        auth.user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .map(|u| u.email)
+    };
+    // Removing takes two clicks: the first asks, the second (on the same row) removes.
+    let confirming = RwSignal::new(None::<String>);
     view! {
         <section class="card table-card">
             <h2>"Admins"</h2>
             <table>
-                <thead><tr><th>"Name"</th><th>"Email"</th><th>"Since"</th></tr></thead>
+                <thead><tr><th>"Name"</th><th>"Email"</th><th>"Since"</th><th></th></tr></thead>
                 <tbody>
-                    {page.admins.into_iter().map(|a| view! {
-                        <tr>
-                            <td>{a.name}</td>
-                            <td>{a.email}</td>
-                            <td class="nowrap">{a.created_at.format("%Y-%m-%d").to_string()}</td>
-                        </tr>
+                    {page.admins.into_iter().map(|a| {
+                        let email = a.email.clone();
+                        let is_me = {
+                            let email = email.clone();
+                            move || me().as_deref() == Some(email.as_str())
+                        };
+                        let asking = {
+                            let email = email.clone();
+                            move || confirming.get().as_deref() == Some(email.as_str())
+                        };
+                        view! {
+                            <tr data-testid="admin-row">
+                                <td>{a.name}</td>
+                                <td>{a.email}</td>
+                                <td class="nowrap">{a.created_at.format("%Y-%m-%d").to_string()}</td>
+                                <td>
+                                    <Show when=move || !is_me()>
+                                        {
+                                            let email = email.clone();
+                                            let asking = asking.clone();
+                                            move || {
+                                                let email = email.clone();
+                                                if asking() {
+                                                    view! {
+                                                        <button class="link-button danger" on:click=move |_| {
+                                                            confirming.set(None);
+                                                            remove.dispatch(email.clone());
+                                                        }>
+                                                            "Confirm: remove and sign out"
+                                                        </button>
+                                                    }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <button class="link-button" on:click=move |_| {
+                                                            confirming.set(Some(email.clone()));
+                                                        }>
+                                                            "Remove"
+                                                        </button>
+                                                    }.into_any()
+                                                }
+                                            }
+                                        }
+                                    </Show>
+                                </td>
+                            </tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>

@@ -3,7 +3,8 @@
 //! or, when the email already has one, by proving it with that account's password.
 
 use crate::model::{
-    AdminsPage, AppError, CreatedInvite, CurrentUser, DisplayName, InviteForm, Password, Role,
+    AdminsPage, AppError, CreatedInvite, CurrentUser, DisplayName, EmailAddress, InviteForm,
+    Password, Role,
 };
 use crate::server::db;
 use crate::server::db::audit::{self, Actor};
@@ -96,6 +97,52 @@ pub async fn revoke(state: &AppState, admin: &CurrentUser, id: Uuid) -> Result<(
     .await
     .or_internal("audit revoke")?;
     tx.commit().await.or_internal("commit revoke")
+}
+
+/// Takes the console away from another admin: they become a member and every session they
+/// have ends at once. The last admin cannot be removed, and nobody removes themselves (so a
+/// stolen session cannot lock the real admin out by removing them either way round alone).
+pub async fn remove_admin(
+    state: &AppState,
+    admin: &CurrentUser,
+    email: &str,
+) -> Result<(), AppError> {
+    let email = EmailAddress::parse(email).map_err(|_| AppError::NotFound)?;
+    if email.as_str() == admin.email {
+        return Err(AppError::Conflict(
+            "You cannot remove yourself; another admin can.".into(),
+        ));
+    }
+    let mut tx = state
+        .pool
+        .begin()
+        .await
+        .or_internal("begin admin removal")?;
+    // Locks every admin row, so two admins removing each other cannot leave none.
+    let admins = db::users::lock_admins(&mut *tx)
+        .await
+        .or_internal("lock admins")?;
+    if !admins.iter().any(|a| a == email.as_str()) {
+        return Err(AppError::NotFound);
+    }
+    if admins.len() < 2 {
+        return Err(AppError::Conflict(
+            "The last admin cannot be removed.".into(),
+        ));
+    }
+    db::users::demote_admin(&mut *tx, email.as_str())
+        .await
+        .or_internal("demote admin")?;
+    audit::record(
+        &mut *tx,
+        &Actor::from(admin),
+        "admin.removed",
+        email.as_str(),
+        json!({ "role": { "before": "admin", "after": "member" }, "sessions": "ended" }),
+    )
+    .await
+    .or_internal("audit admin removal")?;
+    tx.commit().await.or_internal("commit admin removal")
 }
 
 /// Who an open invitation is for, for the page that accepts it.

@@ -58,7 +58,7 @@ pub async fn list(
            LIMIT $5"#,
         mode,
         status,
-        search.replace('%', "\\%").replace('_', "\\_"),
+        super::invoices::escape_like(search),
         search,
         limit
     )

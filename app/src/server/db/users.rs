@@ -1,6 +1,6 @@
 use crate::model::{CurrentUser, EmailAddress, MemberSummary, Role};
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 struct UserRow {
@@ -85,6 +85,44 @@ pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<CurrentUser>, sqlx::
     .transpose()
 }
 
+/// The user and when their sessions were last revoked, for checking a session.
+pub async fn find_signed_in(
+    pool: &PgPool,
+    id: Uuid,
+) -> Result<Option<(CurrentUser, Option<DateTime<Utc>>)>, sqlx::Error> {
+    let Some(row) = sqlx::query!(
+        r#"SELECT id, email, name, role, created_at AS "created_at: DateTime<Utc>",
+                  sessions_revoked_at AS "sessions_revoked_at: DateTime<Utc>"
+           FROM users WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let user = UserRow {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        role: row.role,
+        created_at: row.created_at,
+    }
+    .into_user()?;
+    Ok(Some((user, row.sessions_revoked_at)))
+}
+
+/// Ends every session the user has signed in before now.
+pub async fn revoke_sessions(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET sessions_revoked_at = clock_timestamp() WHERE id = $1",
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<CurrentUser>, sqlx::Error> {
     sqlx::query_as!(
         UserRow,
@@ -123,6 +161,25 @@ pub async fn find_credentials(
     }
     .into_user()?;
     Ok(Some((user, row.password_hash)))
+}
+
+/// Every admin's email, each row locked until the transaction ends.
+pub async fn lock_admins(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT email FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE")
+        .fetch_all(db)
+        .await
+}
+
+/// Makes an admin a member and ends their sessions.
+pub async fn demote_admin(db: impl PgExecutor<'_>, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET role = 'member', sessions_revoked_at = clock_timestamp()
+         WHERE email = $1 AND role = 'admin'",
+        email
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn admins(pool: &PgPool) -> Result<Vec<MemberSummary>, sqlx::Error> {

@@ -71,7 +71,10 @@ pub fn verify(
     if secrets.is_empty() {
         return Err(SignatureError::NoSecret);
     }
-    if (now - header.timestamp).abs() > TOLERANCE_SECONDS {
+    // Checked: a `t` near i64::MIN or MAX would overflow the subtraction (a panic in debug
+    // builds, a wrapped "fresh" timestamp in release).
+    let skew = now.checked_sub(header.timestamp).and_then(i64::checked_abs);
+    if skew.is_none_or(|skew| skew > TOLERANCE_SECONDS) {
         return Err(SignatureError::Stale);
     }
     let signatures: Vec<Vec<u8>> = header
@@ -130,6 +133,18 @@ mod tests {
         Vec<&'static str>,
         Result<usize, SignatureError>,
     );
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        for t in [i64::MIN, i64::MIN + 1, i64::MAX, -1] {
+            let header = format!("t={t},v1={}", sign("whsec_a", t, BODY));
+            assert_eq!(
+                check(&header, BODY, &["whsec_a"]),
+                Err(SignatureError::Stale),
+                "{t}"
+            );
+        }
+    }
 
     #[test]
     fn the_official_sdks_cases_answer_as_they_do() {
