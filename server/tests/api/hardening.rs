@@ -64,7 +64,7 @@ async fn signing_in_never_sends_a_member_to_another_site() {
 #[tokio::test]
 async fn a_next_with_line_breaks_answers_normally_instead_of_panicking() {
     let app = app_with_member().await;
-    for next in ["/\n", "/\r\n/evil.example", "/\0", "/\u{7f}"] {
+    for next in ["/\n", "/\r\n/evil.example", "/\u{7f}", "/\u{1b}"] {
         assert_eq!(landing(&app, next).await, "/billing", "{next:?}");
     }
 }

@@ -68,11 +68,14 @@ pub async fn spawn_app_with_env(pool: PgPool, env: &[(&str, &str)]) -> TestApp {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let config = Config::from_lookup(|name| match name {
-        "PAYDESK_ADDR" => Some("127.0.0.1:0".into()),
-        "PAYDESK_PUBLIC_URL" => Some("https://billing.example.com".into()),
-        "PAYDESK_MASTER_KEY" => Some(TEST_MASTER_KEY.into()),
-        other => env.iter().find(|(k, _)| k == other).map(|(_, v)| v.clone()),
+    let config = Config::from_lookup(|name| {
+        let given = env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        given.or_else(|| match name {
+            "PAYDESK_ADDR" => Some("127.0.0.1:0".into()),
+            "PAYDESK_PUBLIC_URL" => Some("https://billing.example.com".into()),
+            "PAYDESK_MASTER_KEY" => Some(TEST_MASTER_KEY.into()),
+            _ => None,
+        })
     })
     .expect("test config");
     let app = Application::build(&config, pool.clone())
