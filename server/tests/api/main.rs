@@ -7,6 +7,7 @@ mod console;
 mod events;
 mod helpers;
 mod invoices;
+mod limits;
 mod member;
 mod pages;
 mod rest;
