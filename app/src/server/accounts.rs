@@ -79,14 +79,20 @@ pub async fn log_in_from(
         .await
         .or_internal("load credentials")?;
     let stored = account.as_ref().map(|(_, hash)| hash.clone());
-    let matches = match passwords::verify_within(password, stored, caller.limits.hash_wait).await {
-        Ok(matches) => matches,
-        Err(e) => {
-            // Busy: no password was checked, so nothing was guessed.
-            limits::sign_in_unchecked(pool, charge).await?;
-            return Err(e);
-        }
+    let lane = if charge.from_clean_address() {
+        passwords::Lane::Priority
+    } else {
+        passwords::Lane::Shared
     };
+    let matches =
+        match passwords::verify_within(password, stored, caller.limits.hash_wait, lane).await {
+            Ok(matches) => matches,
+            Err(e) => {
+                // Busy: no password was checked, so nothing was guessed.
+                limits::sign_in_unchecked(pool, charge).await?;
+                return Err(e);
+            }
+        };
     if !matches {
         return Err(wrong());
     }

@@ -98,8 +98,19 @@ pub fn forwarded_client<'a>(headers: impl DoubleEndedIterator<Item = &'a str>) -
 #[must_use]
 pub struct SignInCharge {
     address: Option<String>,
+    /// Failures counted for the address in this window, this attempt included.
+    address_hits: i32,
     account: Option<String>,
     pair: String,
+}
+
+impl SignInCharge {
+    /// Whether this is the address's only sign-in counted in the window: no failure of its
+    /// own, so its password check may go ahead of a flood's (`passwords::Lane::Priority`).
+    /// An attacker's address has that for one attempt; the owner's, every time they sign in.
+    pub fn from_clean_address(&self) -> bool {
+        self.address_hits <= 1
+    }
 }
 
 fn window_secs(minutes: i64) -> f64 {
@@ -124,6 +135,7 @@ pub async fn charge_sign_in(
 ) -> Result<SignInCharge, AppError> {
     let address = address.map(address_key);
     let window = window_secs(FAILURE_MEMORY_MINUTES);
+    let mut address_hits = 0;
     if let Some(address) = &address {
         let taken = rate_limits::take_window(
             pool,
@@ -134,13 +146,14 @@ pub async fn charge_sign_in(
         )
         .await
         .or_internal("count sign-in failures per address")?;
-        if taken.is_none() {
+        let Some(hits) = taken else {
             let wait = window_wait(pool, SIGN_IN_ADDRESS, address, FAILURE_MEMORY_MINUTES).await?;
             return Err(AppError::TooManyRequests(format!(
                 "Too many failed sign-ins from your network. Try again in {}.",
                 minutes_text(wait)
             )));
-        }
+        };
+        address_hits = hits;
     }
     let pair = format!("{email} {}", address.as_deref().unwrap_or("-"));
     let pair_hits = rate_limits::take_backoff(pool, SIGN_IN_PAIR, &pair, pair_backoff())
@@ -177,6 +190,7 @@ pub async fn charge_sign_in(
     }
     Ok(SignInCharge {
         address,
+        address_hits,
         account: account_taken.map(|_| email.to_owned()),
         pair,
     })

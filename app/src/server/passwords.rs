@@ -25,9 +25,30 @@ pub fn hash_slots() -> usize {
     })
 }
 
+/// The most hashes that run at once: the shared slots and the priority one.
+pub fn max_concurrent_hashes() -> usize {
+    hash_slots() + 1
+}
+
 fn slots() -> &'static Semaphore {
     static SEMAPHORE: OnceLock<Semaphore> = OnceLock::new();
     SEMAPHORE.get_or_init(|| Semaphore::new(hash_slots()))
+}
+
+/// One slot only priority checks may take besides the shared ones: under a flood the shared
+/// queue is always full, and the owner signing in from a clean address must not wait behind it.
+fn priority_slot() -> &'static Semaphore {
+    static SEMAPHORE: Semaphore = Semaphore::const_new(1);
+    &SEMAPHORE
+}
+
+/// Which slots a password check may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Sign-ups, invitations, and sign-ins from addresses with failures.
+    Shared,
+    /// A sign-in from an address with no failure in the window (`limits::SignInCharge`).
+    Priority,
 }
 
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
@@ -45,17 +66,25 @@ struct Slot {
 
 impl Slot {
     /// Waits up to `wait` for a slot (`Duration::ZERO`: only takes a free one).
-    async fn take(wait: Duration) -> Result<Self, AppError> {
+    async fn take(wait: Duration, lane: Lane) -> Result<Self, AppError> {
         let busy = || {
             AppError::TooManyRequests("We are busy right now. Please try again in a moment.".into())
         };
-        let permit = if wait.is_zero() {
-            slots().try_acquire().map_err(|_| busy())?
-        } else {
-            tokio::time::timeout(wait, slots().acquire())
+        let permit = match lane {
+            _ if wait.is_zero() => slots().try_acquire().map_err(|_| busy())?,
+            Lane::Shared => tokio::time::timeout(wait, slots().acquire())
                 .await
                 .map_err(|_| busy())?
-                .or_internal("hashing slots closed")?
+                .or_internal("hashing slots closed")?,
+            Lane::Priority => tokio::time::timeout(wait, async {
+                tokio::select! {
+                    permit = priority_slot().acquire() => permit,
+                    permit = slots().acquire() => permit,
+                }
+            })
+            .await
+            .map_err(|_| busy())?
+            .or_internal("hashing slots closed")?,
         };
         let running = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
         PEAK.fetch_max(running, Ordering::SeqCst);
@@ -76,7 +105,7 @@ pub async fn hash(password: &Password) -> Result<String, AppError> {
 /// Hashes once a slot is free, waiting at most `wait`.
 pub async fn hash_within(password: &Password, wait: Duration) -> Result<String, AppError> {
     let password = password.expose().to_owned();
-    let slot = Slot::take(wait).await?;
+    let slot = Slot::take(wait, Lane::Shared).await?;
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         hash_blocking(&password)
@@ -97,16 +126,17 @@ fn hash_blocking(password: &str) -> Result<String, AppError> {
 /// Checks `password` against `stored`, or against a fixed dummy hash when there is no account,
 /// so that a missing account takes as long to refuse as a wrong password.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
-    verify_within(password, stored, DEFAULT_WAIT).await
+    verify_within(password, stored, DEFAULT_WAIT, Lane::Shared).await
 }
 
-/// [`verify`] once a slot is free, waiting at most `wait`.
+/// [`verify`] once a slot of `lane` is free, waiting at most `wait`.
 pub async fn verify_within(
     password: String,
     stored: Option<String>,
     wait: Duration,
+    lane: Lane,
 ) -> Result<bool, AppError> {
-    let slot = Slot::take(wait).await?;
+    let slot = Slot::take(wait, lane).await?;
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let dummy = dummy_hash();

@@ -177,7 +177,8 @@ async fn password_hashes_run_a_few_at_a_time_and_the_rest_are_told_busy() {
     assert_eq!(ok + busy, 12, "{answers:?}");
     assert!(busy > 0, "12 sign-ups at once all hashed: {answers:?}");
     assert!(
-        app::server::passwords::peak_concurrent_hashes() <= app::server::passwords::hash_slots()
+        app::server::passwords::peak_concurrent_hashes()
+            <= app::server::passwords::max_concurrent_hashes()
     );
 }
 
