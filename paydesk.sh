@@ -139,7 +139,10 @@ run_e2e() {
   epid=$!
   port="$(free_port)"
   log "end to end: a throwaway demo on port $port"
+  # Every spec works as the same demo member, faster than a person clicks: a budget of Stripe
+  # calls above the default 60 a minute (server/tests/api/limits.rs tests the limit itself).
   PAYDESK_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$ROOT/target/site" \
+    PAYDESK_MEMBER_STRIPE_CALLS_PER_MINUTE=600 \
     "$CARGO_TARGET_DIR/debug/paydesk" demo --data-dir "$dir" --emulator-addr 127.0.0.1:0 \
     >"$dir/server.log" 2>&1 &
   pid=$!

@@ -4,6 +4,7 @@ use app::model::{validate_key, KeyKind, StripeMode};
 use app::server::billing::access::AccessRules;
 use app::server::billing::receipts::SmtpConfig;
 use app::server::billing::settings::StripeEnv;
+use app::server::limits::Limits;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use std::net::SocketAddr;
@@ -32,6 +33,8 @@ pub struct Config {
     pub event_workers: usize,
     /// Where receipt emails go out; `None` sends none.
     pub smtp: Option<SmtpConfig>,
+    /// Abuse limits' tunable numbers.
+    pub limits: Limits,
 }
 
 /// The key that encrypts secrets stored in the database. Debug never shows it.
@@ -173,7 +176,40 @@ impl Config {
                 })
             }
         };
+        let defaults = Limits::default();
+        let limits = Limits {
+            sign_ups_per_address_per_hour: whole_number(
+                &lookup,
+                "PAYDESK_SIGNUPS_PER_ADDRESS_PER_HOUR",
+                1..=100_000,
+                i64::from(defaults.sign_ups_per_address_per_hour),
+            )? as i32,
+            member_stripe_calls_per_minute: whole_number(
+                &lookup,
+                "PAYDESK_MEMBER_STRIPE_CALLS_PER_MINUTE",
+                1..=100_000,
+                i64::from(defaults.member_stripe_calls_per_minute),
+            )? as i32,
+            hash_wait: std::time::Duration::from_millis(whole_number(
+                &lookup,
+                "PAYDESK_PASSWORD_HASH_WAIT_MS",
+                0..=60_000,
+                defaults.hash_wait.as_millis() as i64,
+            )? as u64),
+            trusted_proxy: lookup("PAYDESK_TRUSTED_PROXY")
+                .filter(|raw| !raw.trim().is_empty())
+                .map(|raw| {
+                    raw.trim().parse().map_err(|_| {
+                        ConfigError::invalid(
+                            "PAYDESK_TRUSTED_PROXY",
+                            format!("'{raw}' is not an IP address"),
+                        )
+                    })
+                })
+                .transpose()?,
+        };
         Ok(Self {
+            limits,
             smtp,
             event_workers,
             webhook_aliases,
@@ -208,6 +244,32 @@ impl Config {
     pub fn public_origin(&self) -> String {
         origin_of(&self.public_url)
     }
+}
+
+/// A whole number from `variable` within `range`, or `default` when it is unset.
+fn whole_number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    range: std::ops::RangeInclusive<i64>,
+    default: i64,
+) -> Result<i64, ConfigError> {
+    let Some(raw) = lookup(variable) else {
+        return Ok(default);
+    };
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                variable,
+                format!(
+                    "'{raw}' is not a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
 }
 
 /// Checks a `STRIPE_*` key with the form's rules; the mode is the key's own, and a

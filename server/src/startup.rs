@@ -41,6 +41,18 @@ use tower_sessions_sqlx_store::PostgresStore;
 /// Server functions take small form bodies; anything bigger is refused before it is read.
 const SERVER_FN_BODY_LIMIT: usize = 64 * 1024;
 
+/// Connections of the main pool per process.
+pub const MAIN_POOL_CONNECTIONS: u32 = 16;
+
+/// The webhook's pool opens its connections like the main one, but holds one per inbox writer
+/// and one for reading the signing secrets.
+fn webhook_pool(main: &PgPool) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(app::server::webhooks::inbox::WRITERS as u32 + 1)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_lazy_with((*main.connect_options()).clone())
+}
+
 #[derive(Clone, Debug)]
 pub struct ServerState {
     pub leptos_options: LeptosOptions,
@@ -50,6 +62,10 @@ pub struct ServerState {
     pub webhook_secrets: Arc<SecretCache>,
     /// Group-commit writer for webhook deliveries.
     pub inbox: InboxWriter,
+    /// The webhook's own few connections (the inbox writers' and the secret reads'), so a
+    /// flood of page or sign-in requests that takes every connection of the main pool never
+    /// makes Stripe's deliveries wait for one.
+    pub webhook_pool: PgPool,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -65,8 +81,9 @@ pub async fn connect(database_url: &str) -> Result<PgPool> {
         // table it could read, so JIT would compile (~350 ms) for a query that takes 5 ms.
         .options([("jit", "off")]);
     PgPoolOptions::new()
-        // Webhooks commit side by side; more connections commit more of them per fsync.
-        .max_connections(20)
+        // Pages, server functions, the worker and the REST API; webhooks have their own
+        // (`webhook_pool`). Postgres allows 100 by default: room for several processes.
+        .max_connections(MAIN_POOL_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(3))
         .connect_with(options)
         .await
@@ -93,6 +110,7 @@ pub fn app_state(config: &Config, pool: PgPool) -> Result<AppState> {
         stripe_env: Arc::new(config.stripe.clone()),
         public_url: Arc::from(config.public_url.as_str()),
         access: config.access,
+        limits: config.limits,
     })
 }
 
@@ -118,12 +136,14 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
+        let webhook_pool = webhook_pool(&pool);
         let state = ServerState {
             leptos_options,
             app: app_state(config, pool.clone())?,
             events_ready: Arc::new(Notify::new()),
             webhook_secrets: Arc::new(SecretCache::default()),
-            inbox: InboxWriter::start(pool.clone()),
+            inbox: InboxWriter::start(webhook_pool.clone()),
+            webhook_pool,
         };
         let sessions = PostgresStore::new(pool);
         let app_state = state.app.clone();
@@ -157,6 +177,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let cleanup = tokio::spawn(delete_expired_sessions(self.sessions));
+        let pruning = tokio::spawn(prune_rate_limits(self.state.pool.clone()));
         let worker = (self.event_workers > 0).then(|| {
             tokio::spawn(crate::worker::run_many(
                 self.state.clone(),
@@ -176,6 +197,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         cleanup.abort();
+        pruning.abort();
         for task in [worker, mailer].into_iter().flatten() {
             task.abort();
         }
@@ -300,6 +322,20 @@ async fn delete_expired_sessions(store: PostgresStore) {
         tick.tick().await;
         if let Err(e) = store.delete_expired().await {
             tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+    }
+}
+
+/// Forgets abuse-limit counters nobody has touched for a day. Every process prunes; the
+/// statement is idempotent, so several doing it at once only repeat each other.
+async fn prune_rate_limits(pool: PgPool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match app::server::limits::prune(&pool, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "pruned idle rate-limit counters"),
+            Err(e) => tracing::warn!(error = %e, "could not prune rate-limit counters"),
         }
     }
 }

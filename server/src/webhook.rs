@@ -49,7 +49,9 @@ pub async fn receive(State(state): State<ServerState>, request: Request<Body>) -
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let settings = state.app.settings();
+    // Secrets are read through the webhook's own pool: a busy main pool never delays them.
+    let mut settings = state.app.settings();
+    settings.pool = &state.webhook_pool;
     match ingest(
         &settings,
         &state.webhook_secrets,

@@ -16,6 +16,9 @@ pub async fn get_billing_overview() -> Result<MemberOverview, AppError> {
     context::respond(
         async move {
             let (member, state) = context::require_member().await?;
+            use crate::server::limits::{charge_member_stripe_call, StripeBudget};
+            charge_member_stripe_call(&state.pool, &state.limits, member.id, StripeBudget::Actions)
+                .await?;
             match MemberBilling::new(&state, &member).await {
                 Ok(billing) => billing.overview().await,
                 // Payments not set up (or Stripe not usable): the member still sees their
@@ -41,15 +44,35 @@ pub async fn get_billing_overview() -> Result<MemberOverview, AppError> {
     )
 }
 
-/// Runs `$call` on the signed-in member's billing, with the error's HTTP status.
+/// Runs `$call` on the signed-in member's billing, with the error's HTTP status. Each call
+/// is charged to the member's Stripe budget (`limits::charge_member_stripe_call`); `poll` to
+/// the larger one of pages that refresh by themselves; `local` to none (only Paydesk's tables).
 #[cfg(feature = "ssr")]
 macro_rules! member_billing {
-    (|$billing:ident| $call:expr) => {{
+    (local |$billing:ident| $call:expr) => {
+        member_billing!(@run None, |$billing| $call)
+    };
+    (poll |$billing:ident| $call:expr) => {
+        member_billing!(@run Some(crate::server::limits::StripeBudget::Polling), |$billing| $call)
+    };
+    (|$billing:ident| $call:expr) => {
+        member_billing!(@run Some(crate::server::limits::StripeBudget::Actions), |$billing| $call)
+    };
+    (@run $budget:expr, |$billing:ident| $call:expr) => {{
         use crate::server::billing::member::MemberBilling;
         use crate::server::context;
         context::respond(
             async move {
                 let (member, state) = context::require_member().await?;
+                if let Some(budget) = $budget {
+                    crate::server::limits::charge_member_stripe_call(
+                        &state.pool,
+                        &state.limits,
+                        member.id,
+                        budget,
+                    )
+                    .await?;
+                }
                 let $billing = MemberBilling::new(&state, &member).await?;
                 $call.await
             }
@@ -60,7 +83,7 @@ macro_rules! member_billing {
 
 #[server(prefix = "/rpc", endpoint = "billing/plans")]
 pub async fn get_plans() -> Result<PlansPage, AppError> {
-    member_billing!(|billing| billing.plans())
+    member_billing!(local | billing | billing.plans())
 }
 
 /// Opens Checkout for one of the catalog's prices; the browser follows the URL.
@@ -75,7 +98,7 @@ pub async fn start_checkout(price_id: String) -> Result<Redirect, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "billing/checkout/status")]
 pub async fn get_checkout_status(session_id: String) -> Result<CheckoutStatus, AppError> {
-    member_billing!(|billing| billing.checkout_status(&session_id))
+    member_billing!(poll | billing | billing.checkout_status(&session_id))
 }
 
 #[server(prefix = "/rpc", endpoint = "billing/subscription/cancel")]

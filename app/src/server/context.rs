@@ -36,6 +36,27 @@ pub async fn session() -> Result<Session, AppError> {
         .or_internal("read session")
 }
 
+/// The address the request came from, for per-address abuse limits: the TCP peer's, or when
+/// the peer is the trusted proxy (`PAYDESK_TRUSTED_PROXY`) the client it names in
+/// `X-Forwarded-For`. `None` outside a request.
+pub async fn client_address() -> Option<std::net::IpAddr> {
+    let trusted = use_context::<AppState>().and_then(|state| state.limits.trusted_proxy);
+    let axum::extract::ConnectInfo(peer) =
+        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .ok()?;
+    if trusted != Some(peer.ip()) {
+        return Some(peer.ip());
+    }
+    let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>();
+    crate::server::limits::forwarded_client(forwarded.into_iter()).or(Some(peer.ip()))
+}
+
 /// The signed-in user, read fresh from the database so a removed account or a changed role
 /// takes effect on the next request.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {

@@ -7,6 +7,7 @@ pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod limits;
 pub mod page_headers;
 pub mod passwords;
 pub mod pdf;
@@ -31,6 +32,7 @@ pub struct AppState {
     /// Where users reach Paydesk (webhook URLs are built from it).
     pub public_url: Arc<str>,
     pub access: AccessRules,
+    pub limits: limits::Limits,
 }
 
 impl AppState {

@@ -8,6 +8,7 @@ mod events;
 mod hardening;
 mod helpers;
 mod invoices;
+mod limits;
 mod member;
 mod pages;
 mod rest;

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 const MAX_BATCH: usize = 256;
 /// Writer tasks: while some wait for their commit to be flushed, another collects the next
 /// batch. With two, a sixth of two cores sat idle under load, waiting for flushes.
-const WRITERS: usize = 4;
+pub const WRITERS: usize = 4;
 /// Deliveries waiting for a writer before new ones wait for room.
 const QUEUE: usize = 4096;
 

@@ -188,6 +188,11 @@ impl MemberBilling<'_> {
                 self.member.id.to_string(),
             )
             .set("allow_promotion_codes", "true")
+            .set_if(
+                capacity(&offer).is_some(),
+                "expires_at",
+                short_hold_expiry(Utc::now()).to_string(),
+            )
             .set(
                 "success_url",
                 self.url("/billing/checkout/success?session_id={CHECKOUT_SESSION_ID}"),
@@ -343,6 +348,15 @@ impl MemberBilling<'_> {
             access,
         })
     }
+}
+
+/// When a Checkout for something of limited capacity (a ticket) lapses: its unit is held
+/// from others while it is open, so throwaway accounts must not hold units for Stripe's default
+/// 24 hours. Stripe's shortest is 30 minutes; one more allows for clocks that differ.
+pub const SHORT_HOLD_MINUTES: i64 = 31;
+
+fn short_hold_expiry(now: DateTime<Utc>) -> i64 {
+    (now + chrono::Duration::minutes(SHORT_HOLD_MINUTES)).timestamp()
 }
 
 fn session_link(session: &serde_json::Value) -> Result<(String, String), AppError> {
