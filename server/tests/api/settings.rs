@@ -447,7 +447,7 @@ async fn members_never_see_where_stripe_is_or_what_the_network_said() {
     }
     assert_eq!(
         answer.err(),
-        AppError::Payment(app::server::billing::settings::PAYMENTS_UNAVAILABLE.into())
+        AppError::Payment("Payments are temporarily unavailable, try again later.".into())
     );
 }
 
