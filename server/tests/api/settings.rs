@@ -495,3 +495,41 @@ async fn keys_stored_before_the_binding_are_bound_to_the_base_the_row_used() {
         assert!(unbound.is_err());
     }
 }
+
+/// `paydesk demo` on a data directory from an earlier run: the row stores the old emulator's
+/// base and key; the emulator now listens elsewhere. The demo allows the new base in its own
+/// config and enters the key again with it, so Stripe works without the form accepting hosts.
+#[tokio::test]
+async fn the_demo_binds_its_emulator_key_again_when_the_emulator_moves() {
+    use paydesk::demo_stripe;
+    let dir = std::env::temp_dir().join(format!("paydesk-demo-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("data dir");
+    let pool = fresh_database().await;
+    let mut bases = Vec::new();
+    let mut emulators = Vec::new();
+    for _ in 0..2 {
+        let running = demo_stripe::start(&dir, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("emulator");
+        let mut config = paydesk::config::Config::from_lookup(|name| match name {
+            "PAYDESK_ADDR" => Some("127.0.0.1:0".into()),
+            "PAYDESK_MASTER_KEY" => Some(crate::helpers::TEST_MASTER_KEY.into()),
+            _ => None,
+        })
+        .expect("config");
+        demo_stripe::allow(&mut config.stripe, &running);
+        let app = paydesk::startup::Application::build(&config, pool.clone())
+            .await
+            .expect("app");
+        let connected = demo_stripe::connect(app.state(), &running, &dir)
+            .await
+            .expect("connect");
+        assert!(connected);
+        let report = app.state().settings().verify().await.expect("verify");
+        assert_eq!(report.api_base, running.base_url);
+        bases.push(running.base_url.clone());
+        emulators.push(running);
+    }
+    assert_ne!(bases[0], bases[1], "the second run's emulator moved");
+    std::fs::remove_dir_all(&dir).ok();
+}
