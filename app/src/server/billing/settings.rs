@@ -339,17 +339,10 @@ impl SettingsContext<'_> {
         row: &SettingsRow,
         mode: StripeMode,
     ) -> Result<(SecretString, String), AppError> {
+        // The row's base was allowed when its keys were saved for it; a base later dropped
+        // from PAYDESK_STRIPE_API_BASES keeps its keys until the admin picks another (or
+        // STRIPE_API_BASE forces one), so code that builds its own StripeEnv still works.
         let base = self.api_base(row);
-        if self.env.api_base.is_none()
-            && base != DEFAULT_API_BASE
-            && !self.env.allowed_api_bases.contains(&base)
-        {
-            return Err(AppError::Conflict(
-                "The Stripe API base saved under Settings > Payment platform is not allowed \
-                 any more: choose Stripe's there, or add it to PAYDESK_STRIPE_API_BASES."
-                    .into(),
-            ));
-        }
         if self.env.mode() == Some(mode) {
             if let Some(key) = &self.env.secret_key {
                 let env_base = self.env.api_base.as_deref().unwrap_or(DEFAULT_API_BASE);
