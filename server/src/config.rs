@@ -115,6 +115,10 @@ impl Config {
             api_base: lookup("STRIPE_API_BASE")
                 .map(|raw| parse_http_url("STRIPE_API_BASE", &raw))
                 .transpose()?,
+            allowed_api_bases: lookup("PAYDESK_STRIPE_API_BASES")
+                .map(|raw| parse_origins("PAYDESK_STRIPE_API_BASES", &raw))
+                .transpose()?
+                .unwrap_or_default(),
         };
         let public_url = lookup("PAYDESK_PUBLIC_URL")
             .map(|raw| parse_http_url("PAYDESK_PUBLIC_URL", &raw))
@@ -295,6 +299,44 @@ fn parse_http_url(variable: &'static str, raw: &str) -> Result<String, ConfigErr
     }
 }
 
+/// Comma-separated origins (`scheme://host[:port]`, http or https, nothing after the port): the
+/// only hosts besides Stripe's that the admin console may send a secret key to, so each must be
+/// exactly what the operator meant.
+fn parse_origins(variable: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
+    let mut origins: Vec<String> = Vec::new();
+    for item in raw.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let origin = item.strip_suffix('/').unwrap_or(item);
+        let authority = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        // A host name or IPv4 address and an optional port; nothing a URL parser could read
+        // two ways (user info, IPv6 brackets, a path).
+        let valid = authority.is_some_and(|authority| {
+            let (host, port) = match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            };
+            let host_ok = !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+            host_ok && port_ok
+        });
+        if !valid {
+            return Err(ConfigError::invalid(
+                variable,
+                format!("'{item}' is not an origin like http://127.0.0.1:12111 (no path)"),
+            ));
+        }
+        let origin = origin.to_ascii_lowercase();
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
+}
+
 /// Comma-separated absolute paths (`/mixpost/payment-webhook`), none of Paydesk's own.
 fn parse_webhook_aliases(raw: &str) -> Result<Vec<String>, ConfigError> {
     const VARIABLE: &str = "PAYDESK_WEBHOOK_ALIASES";
@@ -437,6 +479,38 @@ mod tests {
             config(&[("PAYDESK_PUBLIC_URL", "https://billing.example.com/app/")]).expect("valid");
         assert_eq!(c.public_url, "https://billing.example.com/app");
         assert_eq!(c.public_origin(), "https://billing.example.com");
+    }
+
+    #[test]
+    fn allowed_api_bases_are_exact_origins() {
+        let c = config(&[(
+            "PAYDESK_STRIPE_API_BASES",
+            "http://127.0.0.1:12111, https://stripe-proxy.internal/,http://127.0.0.1:12111",
+        )])
+        .expect("valid origins");
+        assert_eq!(
+            c.stripe.allowed_api_bases,
+            ["http://127.0.0.1:12111", "https://stripe-proxy.internal"]
+        );
+        assert!(config(&[])
+            .expect("valid")
+            .stripe
+            .allowed_api_bases
+            .is_empty());
+        for bad in [
+            "127.0.0.1:12111",
+            "ftp://x",
+            "http://",
+            "http://x/v1",
+            "http://x?y=1",
+            "http://user@x",
+            "http://x:port",
+            "http://x:0",
+            "http://a b",
+        ] {
+            let err = config(&[("PAYDESK_STRIPE_API_BASES", bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with("PAYDESK_STRIPE_API_BASES"));
+        }
     }
 
     #[test]

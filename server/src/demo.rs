@@ -38,7 +38,7 @@ pub async fn run(mut config: Config, data_dir: &Path, emulator_addr: SocketAddr)
             Some(cluster)
         }
     };
-    let result = serve_demo(&config, cluster.as_ref(), data_dir, emulator_addr).await;
+    let result = serve_demo(&mut config, cluster.as_ref(), data_dir, emulator_addr).await;
     if let Some(cluster) = cluster {
         tokio::task::spawn_blocking(move || cluster.stop())
             .await?
@@ -48,7 +48,7 @@ pub async fn run(mut config: Config, data_dir: &Path, emulator_addr: SocketAddr)
 }
 
 async fn serve_demo(
-    config: &Config,
+    config: &mut Config,
     cluster: Option<&PgCluster>,
     data_dir: &Path,
     emulator_addr: SocketAddr,
@@ -62,6 +62,9 @@ async fn serve_demo(
     startup::migrate(&pool).await?;
     seed(&pool).await?;
     let stripe = demo_stripe::start(data_dir, emulator_addr).await?;
+    // The emulator's base joins the bases the console may choose, as PAYDESK_STRIPE_API_BASES
+    // would: the console itself never accepts a host the environment did not name.
+    demo_stripe::allow(&mut config.stripe, &stripe);
     let app = Application::build(config, pool).await?;
     let connected = demo_stripe::connect(app.state(), &stripe, data_dir).await?;
     println!("\nPaydesk demo is running at http://{}\n", app.local_addr());

@@ -1,11 +1,13 @@
 //! The demo's Stripe: the emulator in-process, with a test key kept beside the demo's data,
-//! and Paydesk's settings pointed at it through the same rules the admin console uses.
+//! and Paydesk's settings pointed at it through the same rules the admin console uses. The
+//! emulator's base reaches the console's choices through the configuration, like any base
+//! an operator allows with PAYDESK_STRIPE_API_BASES.
 //! Nothing outside the demo knows the emulator is not Stripe.
 
 use anyhow::{Context, Result};
 use app::model::{AppError, StripeMode, StripeSettingsForm};
 use app::server::billing::catalog;
-use app::server::billing::settings::DEFAULT_API_BASE;
+use app::server::billing::settings::{StripeEnv, DEFAULT_API_BASE};
 use app::server::db::audit::Actor;
 use app::server::AppState;
 use rand::distributions::{Alphanumeric, DistString};
@@ -40,8 +42,17 @@ pub async fn start(data_dir: &Path, addr: SocketAddr) -> Result<Running> {
     }
 }
 
+/// Lets the console choose the running emulator's base, besides Stripe's and any the
+/// environment already allows.
+pub fn allow(env: &mut StripeEnv, running: &Running) {
+    if !env.allowed_api_bases.contains(&running.base_url) {
+        env.allowed_api_bases.push(running.base_url.clone());
+    }
+}
+
 /// Points Paydesk's test mode at the emulator, unless an admin has since pointed it elsewhere
-/// (real Stripe keys are never overwritten), registers Paydesk's webhook endpoint with it, then
+/// (real Stripe keys are never overwritten), re-entering the emulator's key with its base so the
+/// key is bound to it (the port can change between runs), registers Paydesk's webhook endpoint with it, then
 /// pushes the test catalog so the emulator, which starts empty, has every product again.
 pub async fn connect(state: &AppState, running: &Running, data_dir: &Path) -> Result<bool> {
     let settings = state.settings();

@@ -5,7 +5,7 @@ pub mod chores;
 pub mod config;
 pub mod demo;
 pub mod demo_seed;
-mod demo_stripe;
+pub mod demo_stripe;
 pub mod embedded_pg;
 mod headers;
 mod health;

@@ -103,6 +103,8 @@ pub struct StripeSettingsView {
     pub tax_behavior: TaxBehavior,
     pub api_base: String,
     pub api_base_from_env: bool,
+    /// The bases the form may choose from: Stripe's own, then `PAYDESK_STRIPE_API_BASES`.
+    pub api_base_choices: Vec<String>,
     /// Where Stripe must send events, and which ones, for setting the endpoint up by hand.
     pub webhook_url: String,
     pub webhook_events: Vec<String>,

@@ -29,6 +29,13 @@ fn cluster() -> &'static PgCluster {
 }
 
 pub async fn fresh_database() -> PgPool {
+    let pool = empty_database().await;
+    startup::migrate(&pool).await.expect("migrate");
+    pool
+}
+
+/// A new database with no migrations applied, for tests of the migrations themselves.
+pub async fn empty_database() -> PgPool {
     let cluster = cluster();
     let name = format!("test_{:016x}", rand::random::<u64>());
     let admin = startup::connect(&cluster.url("postgres"))
@@ -42,7 +49,6 @@ pub async fn fresh_database() -> PgPool {
     let pool = startup::connect(&cluster.url(&name))
         .await
         .expect("connect to test db");
-    startup::migrate(&pool).await.expect("migrate");
     pool
 }
 
@@ -240,6 +246,9 @@ impl TestApp {
     }
 }
 
+/// The variable listing the API bases besides Stripe's that the settings form may choose.
+pub const ALLOWED_BASES: &str = "PAYDESK_STRIPE_API_BASES";
+
 /// The Stripe emulator on a free port, accepting its default test key.
 pub async fn spawn_emulator() -> stripe_emulator::Running {
     stripe_emulator::spawn(
@@ -283,12 +292,27 @@ pub async fn spawn_app_with_stripe() -> (TestApp, stripe_emulator::Running) {
     spawn_app_with_stripe_and_env(&[]).await
 }
 
-/// As [`spawn_app_with_stripe`], with `env` added to the app's environment.
+/// As [`spawn_app_with_stripe`], with `env` added to the app's environment. The emulator's
+/// base joins `PAYDESK_STRIPE_API_BASES` (with any bases `env` lists there), since the settings
+/// form only accepts bases the environment allows.
 pub async fn spawn_app_with_stripe_and_env(
     env: &[(&str, &str)],
 ) -> (TestApp, stripe_emulator::Running) {
     let emulator = spawn_emulator().await;
-    let app = spawn_app_with_env(fresh_database().await, env).await;
+    let bases = env
+        .iter()
+        .filter(|(k, _)| *k == ALLOWED_BASES)
+        .map(|(_, v)| *v)
+        .chain([emulator.base_url.as_str()])
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut env: Vec<(&str, &str)> = env
+        .iter()
+        .filter(|(k, _)| *k != ALLOWED_BASES)
+        .copied()
+        .collect();
+    env.push((ALLOWED_BASES, &bases));
+    let app = spawn_app_with_env(fresh_database().await, &env).await;
     app.create_admin().await;
     app.log_in(ADMIN_EMAIL, PASSWORD).await.ok();
     let form = settings_form(&emulator.base_url, emulator.emulator.secret_key());

@@ -90,7 +90,35 @@ fn SettingsForm(
                             <span class="hint">{format!("{} (set by STRIPE_API_BASE in the environment)", s.api_base)}</span>
                         }.into_any()
                     } else {
-                        view! { <input type="url" name="form[api_base]" value=s.api_base.clone()/> }.into_any()
+                        // Only bases the server's environment allows; a saved base that is no
+                        // longer allowed stays visible so the admin sees what must change.
+                        let mut choices = s.api_base_choices.clone();
+                        if !choices.contains(&s.api_base) {
+                            choices.push(s.api_base.clone());
+                        }
+                        let current = s.api_base.clone();
+                        let allowed = s.api_base_choices.clone();
+                        // The server lists Stripe's own base first.
+                        let stripe = allowed.first().cloned();
+                        view! {
+                            <select name="form[api_base]">
+                                {choices.into_iter().map(|base| {
+                                    let label = if !allowed.contains(&base) {
+                                        format!("{base} (not allowed any more)")
+                                    } else if Some(&base) == stripe.as_ref() {
+                                        format!("{base} (Stripe)")
+                                    } else {
+                                        base.clone()
+                                    };
+                                    view! {
+                                        <option value=base.clone() selected=base == current>{label}</option>
+                                    }
+                                }).collect_view()}
+                            </select>
+                            <span class="hint">
+                                "Other bases are listed by PAYDESK_STRIPE_API_BASES in the server's environment. Changing the base needs the secret keys entered again."
+                            </span>
+                        }.into_any()
                     }}
                 </label>
                 <FieldError error field="api_base"/>

@@ -2,6 +2,12 @@
 //!
 //! Keys come from the form (secrets sealed with the master key) unless `STRIPE_*` environment
 //! variables override them. Secret values leave this module only inside a [`StripeApi`].
+//!
+//! Where a secret key may go: the API base is Stripe's own unless the environment says otherwise
+//! (`STRIPE_API_BASE` forces one; `PAYDESK_STRIPE_API_BASES` lists others the form may choose),
+//! so an admin session alone cannot send a key to a host of its choosing. Each stored key records
+//! the base it was saved for and is never sent to another; changing the base means entering the
+//! key again.
 
 use crate::model::{
     mask_key, validate_key, AppError, ConnectionReport, KeyField, KeyKind, ModeKeys,
@@ -26,7 +32,11 @@ pub struct StripeEnv {
     pub secret_key: Option<SecretString>,
     pub publishable_key: Option<String>,
     pub webhook_secret: Option<SecretString>,
+    /// `STRIPE_API_BASE`: the base for every call, whatever the form says.
     pub api_base: Option<String>,
+    /// `PAYDESK_STRIPE_API_BASES`: origins besides Stripe's own that the form may choose (an
+    /// emulator, a proxy); validated in the server's config.
+    pub allowed_api_bases: Vec<String>,
 }
 
 impl StripeEnv {
@@ -117,6 +127,7 @@ impl SettingsContext<'_> {
             tax_behavior: TaxBehavior::parse(&row.tax_behavior).unwrap_or_default(),
             api_base: self.api_base(row),
             api_base_from_env: self.env.api_base.is_some(),
+            api_base_choices: self.api_base_choices(),
             webhook_url: self.webhook_url(),
             webhook_events: HANDLED_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
             updated_at: row.updated_at,
@@ -129,6 +140,42 @@ impl SettingsContext<'_> {
             .clone()
             .or_else(|| row.api_base.clone())
             .unwrap_or_else(|| DEFAULT_API_BASE.to_owned())
+    }
+
+    /// The bases the form may choose: Stripe's own first, then the environment's list.
+    fn api_base_choices(&self) -> Vec<String> {
+        let mut choices = vec![DEFAULT_API_BASE.to_owned()];
+        for base in &self.env.allowed_api_bases {
+            if !choices.contains(base) {
+                choices.push(base.clone());
+            }
+        }
+        choices
+    }
+
+    /// The form's base: Stripe's (stored as `None`) or one the environment allows. Anything
+    /// else is refused, so a key can only ever be pointed at a host the operator chose.
+    fn parse_api_base(&self, raw: &str) -> Result<Option<String>, AppError> {
+        let trimmed = raw.trim().trim_end_matches('/');
+        if trimmed.is_empty() || trimmed.eq_ignore_ascii_case(DEFAULT_API_BASE) {
+            return Ok(None);
+        }
+        let allowed = self
+            .env
+            .allowed_api_bases
+            .iter()
+            .find(|b| b.eq_ignore_ascii_case(trimmed));
+        if let Some(allowed) = allowed {
+            return Ok(Some(allowed.clone()));
+        }
+        Err(AppError::validation(
+            "api_base",
+            format!(
+                "Only Stripe's API base ({DEFAULT_API_BASE}) or one listed in \
+                 PAYDESK_STRIPE_API_BASES can be chosen here; to use another, add it to \
+                 PAYDESK_STRIPE_API_BASES (or set STRIPE_API_BASE) in the server's environment."
+            ),
+        ))
     }
 
     fn webhook_url(&self) -> String {
@@ -147,7 +194,11 @@ impl SettingsContext<'_> {
         let tax_behavior = TaxBehavior::parse(&form.tax_behavior).ok_or_else(|| {
             AppError::validation("tax_behavior", "Choose a tax billing behaviour.")
         })?;
-        let api_base = parse_api_base(&form.api_base)?;
+        // With STRIPE_API_BASE set the form has no base field, and the row keeps its own.
+        let form_base = match self.env.api_base {
+            Some(_) => None,
+            None => Some(self.parse_api_base(&form.api_base)?),
+        };
 
         let mut tx = self.pool.begin().await.or_internal("begin settings save")?;
         let old = db::load_for_update(&mut tx)
@@ -160,7 +211,11 @@ impl SettingsContext<'_> {
         new.tax_id_collection = form.tax_id_collection;
         new.use_stripe_invoice_pdf = form.use_stripe_invoice_pdf;
         new.tax_behavior = tax_behavior.as_str().to_owned();
-        new.api_base = api_base;
+        if let Some(base) = form_base {
+            new.api_base = base;
+        }
+        // A key entered now is bound to the base in force once this save is stored.
+        let key_base = self.api_base(&new);
 
         let mut replaced = Vec::new();
         for (slot, publishable, secret, webhook) in [
@@ -186,6 +241,7 @@ impl SettingsContext<'_> {
                 let key = validate_key(slot, KeyKind::Secret, secret)
                     .map_err(|m| AppError::validation(&column(slot, "secret_key"), m))?;
                 self.store_secret(&mut new, slot, "secret_key", &key)?;
+                keys_of_mut(&mut new, slot).secret_key_api_base = Some(key_base.clone());
                 replaced.push(column(slot, "secret_key"));
             }
             if !webhook.trim().is_empty() {
@@ -193,6 +249,21 @@ impl SettingsContext<'_> {
                     .map_err(|m| AppError::validation(&column(slot, "webhook_secret"), m))?;
                 self.store_secret(&mut new, slot, "webhook_secret", &key)?;
                 replaced.push(column(slot, "webhook_secret"));
+            }
+        }
+        if new.api_base != old.api_base {
+            for slot in [StripeMode::Test, StripeMode::Live] {
+                let field = column(slot, "secret_key");
+                if keys_of(&new, slot).secret_key.is_some() && !replaced.contains(&field) {
+                    return Err(AppError::validation(
+                        &field,
+                        format!(
+                            "The API base changed: enter the {} secret key again in this save. \
+                             A stored key is only ever sent to the base it was saved for.",
+                            slot.as_str()
+                        ),
+                    ));
+                }
             }
         }
         if new.enabled && !self.has_secret_key(&new, mode) {
@@ -259,22 +330,56 @@ impl SettingsContext<'_> {
             || keys_of(row, mode).secret_key.is_some()
     }
 
-    /// The secret key for `mode`: the environment's, else the stored one, decrypted.
-    fn secret_key(&self, row: &SettingsRow, mode: StripeMode) -> Result<SecretString, AppError> {
+    /// The secret key for `mode` and the base it may be sent to: the environment's key with the
+    /// environment's base, else the stored key, decrypted, with the base it was saved for. When
+    /// the base in force is another, nothing is decrypted and the error says what to do. The
+    /// messages name no URL: members see them too.
+    fn secret_key(
+        &self,
+        row: &SettingsRow,
+        mode: StripeMode,
+    ) -> Result<(SecretString, String), AppError> {
+        // The row's base was allowed when its keys were saved for it; a base later dropped
+        // from PAYDESK_STRIPE_API_BASES keeps its keys until the admin picks another (or
+        // STRIPE_API_BASE forces one), so code that builds its own StripeEnv still works.
+        let base = self.api_base(row);
         if self.env.mode() == Some(mode) {
             if let Some(key) = &self.env.secret_key {
-                return Ok(key.clone());
+                let env_base = self.env.api_base.as_deref().unwrap_or(DEFAULT_API_BASE);
+                if base != env_base {
+                    return Err(AppError::Conflict(
+                        "STRIPE_SECRET_KEY is only sent to the environment's API base \
+                         (STRIPE_API_BASE, else Stripe's own): choose that base under \
+                         Settings > Payment platform, or set STRIPE_API_BASE."
+                            .into(),
+                    ));
+                }
+                return Ok((key.clone(), base));
             }
         }
-        let sealed = keys_of(row, mode).secret_key.as_ref().ok_or_else(|| {
+        let keys = keys_of(row, mode);
+        let sealed = keys.secret_key.as_ref().ok_or_else(|| {
             AppError::Conflict(format!(
                 "No {} secret key yet: add one under Settings > Payment platform.",
                 mode.as_str()
             ))
         })?;
-        self.cipher
+        if keys.secret_key_api_base.as_deref() != Some(base.as_str()) {
+            tracing::warn!(
+                mode = mode.as_str(),
+                "stored secret key not used: it was saved for another API base"
+            );
+            return Err(AppError::Conflict(format!(
+                "The {mode} secret key was saved for another Stripe API base and is not sent to \
+                 this one: enter the {mode} secret key again under Settings > Payment platform.",
+                mode = mode.as_str()
+            )));
+        }
+        let key = self
+            .cipher
             .open(&column(mode, "secret_key"), sealed)
-            .or_internal("decrypt secret key")
+            .or_internal("decrypt secret key")?;
+        Ok((key, base))
     }
 
     /// Every configured webhook signing secret with its mode: the environment's for its mode,
@@ -331,26 +436,26 @@ impl SettingsContext<'_> {
             .await
             .or_internal("load stripe settings")?;
         let mode = mode.unwrap_or_else(|| StripeMode::parse(&row.mode).unwrap_or_default());
-        let key = self.secret_key(&row, mode)?;
+        let (key, base) = self.secret_key(&row, mode)?;
         if StripeMode::of_key(key.expose_secret()) != Some(mode) {
             return Err(AppError::Payment(format!(
                 "The secret key in use is not a {} key: Stripe would act on the wrong data.",
                 mode.as_str()
             )));
         }
-        StripeApi::new(&self.api_base(&row), &key).map_err(payment_error)
+        StripeApi::new(&base, &key).map_err(payment_error)
     }
 
     /// "Verify connection": calls Stripe with the selected mode's key and lists its products.
     pub async fn verify(&self) -> Result<ConnectionReport, AppError> {
         let api = self.stripe().await?;
-        let products = api.list_products().await.map_err(payment_error)?;
+        let products = api.list_products().await.map_err(connection_error)?;
         // The product list proved the key works; a key that may not read the account (a
         // restricted one) still passes, without the account's name.
         let account = match api.account().await {
             Ok(account) => Some(account),
             Err(StripeFailure::Authentication(_) | StripeFailure::NotFound(_)) => None,
-            Err(e) => return Err(payment_error(e)),
+            Err(e) => return Err(connection_error(e)),
         };
         Ok(ConnectionReport {
             account,
@@ -406,27 +511,34 @@ impl SettingsContext<'_> {
     }
 }
 
+/// What members (and every caller but Verify) are told when a Stripe call fails.
+pub const PAYMENTS_UNAVAILABLE: &str = "Payments are temporarily unavailable, try again later.";
+
+/// A failed Stripe call as anyone may read it. Stripe's refusals of the request itself stay
+/// (a declined card, a missing object); where Paydesk tried to connect, what the network said,
+/// and problems with Paydesk's own key become [`PAYMENTS_UNAVAILABLE`], with the detail in the
+/// log for the operator.
 pub fn payment_error(failure: StripeFailure) -> AppError {
-    AppError::Payment(failure.to_string())
+    match failure {
+        StripeFailure::Rejected(_) | StripeFailure::NotFound(_) => {
+            AppError::Payment(failure.to_string())
+        }
+        StripeFailure::Authentication(_) => {
+            // Stripe's wording may quote part of the key; the log gets the kind only.
+            tracing::error!("Stripe rejected Paydesk's secret key");
+            AppError::Payment(PAYMENTS_UNAVAILABLE.to_owned())
+        }
+        StripeFailure::Network { .. } | StripeFailure::Unexpected(_) => {
+            tracing::error!(failure = %failure, "Stripe call failed");
+            AppError::Payment(PAYMENTS_UNAVAILABLE.to_owned())
+        }
+    }
 }
 
-fn parse_api_base(raw: &str) -> Result<Option<String>, AppError> {
-    let trimmed = raw.trim().trim_end_matches('/');
-    if trimmed.is_empty() || trimmed == DEFAULT_API_BASE {
-        return Ok(None);
-    }
-    let host = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"));
-    match host {
-        Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => {
-            Ok(Some(trimmed.to_owned()))
-        }
-        _ => Err(AppError::validation(
-            "api_base",
-            "The API base URL must start with https:// (or http:// for a local emulator).",
-        )),
-    }
+/// A failed Stripe call for the admin pressing Verify, who needs to know which base did not
+/// answer or why the key was refused. Never a key: `StripeFailure` carries none.
+fn connection_error(failure: StripeFailure) -> AppError {
+    AppError::Payment(failure.to_string())
 }
 
 /// Names of the non-secret fields that differ, for the audit log.

@@ -23,6 +23,8 @@ pub struct KeyColumns {
     pub publishable_key: Option<String>,
     pub secret_key: Option<Vec<u8>>,
     pub secret_key_hint: Option<String>,
+    /// The API base the secret key was saved for: the only one it may be sent to.
+    pub secret_key_api_base: Option<String>,
     pub webhook_secret: Option<Vec<u8>>,
     pub webhook_secret_hint: Option<String>,
 }
@@ -43,8 +45,8 @@ pub async fn load(db: impl PgExecutor<'_>) -> Result<SettingsRow, sqlx::Error> {
                   test_webhook_secret, test_webhook_secret_hint, live_publishable_key,
                   live_secret_key, live_secret_key_hint, live_webhook_secret,
                   live_webhook_secret_hint, automatic_tax, tax_id_collection,
-                  use_stripe_invoice_pdf, tax_behavior, api_base,
-                  updated_at AS "updated_at: DateTime<Utc>"
+                  use_stripe_invoice_pdf, tax_behavior, api_base, test_secret_key_api_base,
+                  live_secret_key_api_base, updated_at AS "updated_at: DateTime<Utc>"
            FROM stripe_settings"#
     )
     .fetch_one(db)
@@ -56,6 +58,7 @@ pub async fn load(db: impl PgExecutor<'_>) -> Result<SettingsRow, sqlx::Error> {
             publishable_key: r.test_publishable_key,
             secret_key: r.test_secret_key,
             secret_key_hint: r.test_secret_key_hint,
+            secret_key_api_base: r.test_secret_key_api_base,
             webhook_secret: r.test_webhook_secret,
             webhook_secret_hint: r.test_webhook_secret_hint,
         },
@@ -63,6 +66,7 @@ pub async fn load(db: impl PgExecutor<'_>) -> Result<SettingsRow, sqlx::Error> {
             publishable_key: r.live_publishable_key,
             secret_key: r.live_secret_key,
             secret_key_hint: r.live_secret_key_hint,
+            secret_key_api_base: r.live_secret_key_api_base,
             webhook_secret: r.live_webhook_secret,
             webhook_secret_hint: r.live_webhook_secret_hint,
         },
@@ -94,7 +98,8 @@ pub async fn save(db: impl PgExecutor<'_>, s: &SettingsRow) -> Result<(), sqlx::
             live_publishable_key = $8, live_secret_key = $9, live_secret_key_hint = $10,
             live_webhook_secret = $11, live_webhook_secret_hint = $12,
             automatic_tax = $13, tax_id_collection = $14, use_stripe_invoice_pdf = $15,
-            tax_behavior = $16, api_base = $17, updated_at = now()",
+            tax_behavior = $16, api_base = $17,
+            test_secret_key_api_base = $18, live_secret_key_api_base = $19, updated_at = now()",
         s.enabled,
         s.mode,
         s.test.publishable_key,
@@ -112,6 +117,8 @@ pub async fn save(db: impl PgExecutor<'_>, s: &SettingsRow) -> Result<(), sqlx::
         s.use_stripe_invoice_pdf,
         s.tax_behavior,
         s.api_base,
+        s.test.secret_key_api_base,
+        s.live.secret_key_api_base,
     )
     .execute(db)
     .await?;
