@@ -200,7 +200,10 @@ mod tests {
     fn it_round_trips_through_serde_and_refuses_bad_input() {
         let id: StripeId = serde_json::from_str("\"pi_123\"").expect("valid");
         assert_eq!(id.as_str(), "pi_123");
-        assert_eq!(serde_json::to_string(&id).ok().as_deref(), Some("\"pi_123\""));
+        assert_eq!(
+            serde_json::to_string(&id).ok().as_deref(),
+            Some("\"pi_123\"")
+        );
         assert!(serde_json::from_str::<StripeId>("\"pi_1/../x\"").is_err());
     }
 }

@@ -22,7 +22,10 @@ async fn customer_of(member: &TestApp, app: &TestApp, member_id: &str) -> String
 
 async fn add_vat(member: &TestApp, value: &str) -> String {
     let page: AddressPage = member
-        .call("billing/tax-ids/add", &[("kind", "eu_vat"), ("value", value)])
+        .call(
+            "billing/tax-ids/add",
+            &[("kind", "eu_vat"), ("value", value)],
+        )
         .await
         .ok();
     page.tax_ids[0].id.clone()
@@ -96,7 +99,14 @@ async fn a_tax_id_with_path_or_query_syntax_is_refused_and_touches_nothing_at_st
 
 /// Two members with tokens; the second has a saved card. Returns the app, the emulator, the
 /// plan price, the first member's token and customer, and the second member's card.
-async fn two_members() -> (TestApp, stripe_emulator::Running, String, String, String, String) {
+async fn two_members() -> (
+    TestApp,
+    stripe_emulator::Running,
+    String,
+    String,
+    String,
+    String,
+) {
     let (app, emulator) = spawn_app_with_stripe().await;
     register_webhook(&app, &emulator).await;
     let price = plan_in_catalog(&app, &emulator, &[]).await;
@@ -132,7 +142,11 @@ async fn a_rest_subscription_with_another_members_card_is_refused_and_creates_no
     assert_eq!(foreign["error"]["code"], "validation_failed");
     assert_eq!(foreign["error"]["field"], "payment_method");
     // Exactly what a card that does not exist, or is no ID at all, gets.
-    for missing in ["pm_1NoSuchCard000000000000", "pm_x/../../customers", "card_123"] {
+    for missing in [
+        "pm_1NoSuchCard000000000000",
+        "pm_x/../../customers",
+        "card_123",
+    ] {
         let (status, body) = rest(
             &app,
             &token,
@@ -140,10 +154,18 @@ async fn a_rest_subscription_with_another_members_card_is_refused_and_creates_no
             json!({"price_id": price, "payment_method": missing}),
         )
         .await;
-        assert_eq!((status, &body), (StatusCode::BAD_REQUEST, &foreign), "{missing}");
+        assert_eq!(
+            (status, &body),
+            (StatusCode::BAD_REQUEST, &foreign),
+            "{missing}"
+        );
     }
 
-    let subs = stripe_get(&emulator, &format!("/v1/subscriptions?customer={my_customer}&status=all")).await;
+    let subs = stripe_get(
+        &emulator,
+        &format!("/v1/subscriptions?customer={my_customer}&status=all"),
+    )
+    .await;
     assert_eq!(subs["data"], json!([]), "{subs}");
     let card = stripe_get(&emulator, &format!("/v1/payment_methods/{their_card}")).await;
     assert_ne!(card["customer"], my_customer.as_str(), "{card}");
@@ -185,7 +207,10 @@ async fn confirming_a_payment_with_another_members_card_is_refused_and_charges_n
     assert_eq!(live["amount_received"], 0, "{live}");
 
     // A payment intent named with path syntax is as absent as someone else's.
-    for steering in [format!("{intent}/confirm"), format!("{intent}?expand[]=customer")] {
+    for steering in [
+        format!("{intent}/confirm"),
+        format!("{intent}?expand[]=customer"),
+    ] {
         let (status, body) = rest(
             &app,
             &token,

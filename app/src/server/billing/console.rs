@@ -8,10 +8,10 @@ use super::payments::member_payments;
 use super::recurring::monthly;
 use super::settings::payment_error;
 use crate::model::{
-    StripeId,
     AppError, CancelWhen, CurrentUser, Cursor, CustomerView, Dashboard, GrantForm, GrantView,
     HistoryEntry, MemberDetail, MemberQuery, MemberRow, MemberSubscriptionView, Money, Page,
-    PastDuePage, PastDueRow, RevenueSeries, SubscriptionQuery, SubscriptionRow, PAGE_SIZE,
+    PastDuePage, PastDueRow, RevenueSeries, StripeId, SubscriptionQuery, SubscriptionRow,
+    PAGE_SIZE,
 };
 use crate::server::db;
 use crate::server::db::audit::{self, Actor};

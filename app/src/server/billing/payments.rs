@@ -4,9 +4,8 @@
 
 use super::invoices::{after_of, currency_of, customers_named, paged};
 use crate::model::{
-    StripeId,
     AppError, CurrentUser, Cursor, Money, Page, PaymentQuery, PaymentState, PaymentSummary,
-    RefundForm, PAGE_SIZE,
+    RefundForm, StripeId, PAGE_SIZE,
 };
 use crate::server::db;
 use crate::server::db::audit::{self, Actor};
@@ -164,10 +163,7 @@ pub async fn refund(
     };
     let refunded = charge.amount_refunded;
     let currency = currency_of(&payment.currency);
-    let left = Money::new(
-        (charge.amount_captured - refunded).max(0),
-        currency.clone(),
-    );
+    let left = Money::new((charge.amount_captured - refunded).max(0), currency.clone());
     let amount = form.amount_within(&left)?;
 
     let mut metadata = vec![("paydesk_admin", admin.email.to_string())];

@@ -11,8 +11,8 @@ mod writes;
 
 pub use catalog::{PricePush, ProductPush, RemotePrice, RemoteProduct};
 pub use ops::{
-    CheckoutSession, PaymentIntent, PaymentIntentRequest, PaymentMethod, PaymentMethodCard,
-    Refund, RefundRequest,
+    CheckoutSession, PaymentIntent, PaymentIntentRequest, PaymentMethod, PaymentMethodCard, Refund,
+    RefundRequest,
 };
 pub use path::StripePath;
 pub use writes::Form;

@@ -158,7 +158,10 @@ impl StripeApi {
             .id(customer)
             .seg("tax_ids")
             .id(tax_id);
-        let answer: Deleted = typed("the deleted Tax ID", self.delete(&path, idempotency_key).await?)?;
+        let answer: Deleted = typed(
+            "the deleted Tax ID",
+            self.delete(&path, idempotency_key).await?,
+        )?;
         if answer.deleted {
             Ok(())
         } else {
@@ -284,7 +287,11 @@ impl StripeApi {
         idempotency_key: &str,
     ) -> Result<CheckoutSession, StripeFailure> {
         let made = self
-            .post(&StripePath::new("/checkout/sessions"), form, idempotency_key)
+            .post(
+                &StripePath::new("/checkout/sessions"),
+                form,
+                idempotency_key,
+            )
             .await?;
         typed("the Checkout Session", made)
     }
@@ -344,7 +351,8 @@ mod tests {
 
     #[test]
     fn a_refund_without_an_amount_is_an_error_not_a_zero() {
-        let missing = json!({"id": "re_1", "currency": "eur", "status": "succeeded", "charge": "ch_1"});
+        let missing =
+            json!({"id": "re_1", "currency": "eur", "status": "succeeded", "charge": "ch_1"});
         assert!(matches!(
             typed::<Refund>("the refund", missing),
             Err(StripeFailure::Unexpected(_))

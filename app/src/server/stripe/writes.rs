@@ -104,7 +104,11 @@ impl StripeApi {
                         .map_err(|e| StripeFailure::Unexpected(e.to_string()))
                 }
                 Err(err) if attempt < ATTEMPTS && is_transient(&err) => {
-                    tracing::warn!(path = path.as_str(), attempt, "Stripe write failed, retrying: {err}");
+                    tracing::warn!(
+                        path = path.as_str(),
+                        attempt,
+                        "Stripe write failed, retrying: {err}"
+                    );
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
                     attempt += 1;

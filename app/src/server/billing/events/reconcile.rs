@@ -5,11 +5,11 @@ use super::apply::store;
 use super::objects::{text, Kind};
 use super::ApplyError;
 use crate::model::{AppError, StripeId};
-use crate::server::stripe::StripePath;
 use crate::model::{FieldDifference, ObjectComparison, ReconcileReport, StripeMode};
 use crate::server::billing::settings::{payment_error, SettingsContext};
 use crate::server::db;
 use crate::server::error::OrInternal;
+use crate::server::stripe::StripePath;
 use serde_json::Value;
 
 /// Fields Stripe sends only when asked for (`expand[]=tax`), which Paydesk's copy may hold

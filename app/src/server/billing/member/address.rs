@@ -6,8 +6,7 @@
 
 use super::{fresh_key, known_id, named_id, text, MemberBilling};
 use crate::model::{
-    check_tax_id, AddressForm, AddressPage, AppError, StripeId, TaxBehavior, TaxIdView,
-    TaxLocation,
+    check_tax_id, AddressForm, AddressPage, AppError, StripeId, TaxBehavior, TaxIdView, TaxLocation,
 };
 use crate::server::billing::settings::payment_error;
 use crate::server::stripe::{Form, StripeFailure, StripePath};

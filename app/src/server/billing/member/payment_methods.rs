@@ -67,7 +67,11 @@ impl MemberBilling<'_> {
     /// invoice default (Checkout sets the first; "Make default" sets both).
     async fn default_card_id(&self, customer: &StripeId) -> Result<Option<StripeId>, AppError> {
         if let Some(sub) = self.live_subscription_id().await? {
-            let sub = self.stripe.subscription(&sub).await.map_err(payment_error)?;
+            let sub = self
+                .stripe
+                .subscription(&sub)
+                .await
+                .map_err(payment_error)?;
             if let Some(card) = text(&sub["default_payment_method"]) {
                 return known_id(&card).map(Some);
             }
@@ -100,8 +104,7 @@ impl MemberBilling<'_> {
             .await
             .map_err(payment_error)?;
         if let Some(sub) = self.live_subscription_id().await? {
-            let form = Form::new()
-                .set("default_payment_method", id.as_str());
+            let form = Form::new().set("default_payment_method", id.as_str());
             self.stripe
                 .update_subscription(&sub, &form, &fresh_key("sub-card"))
                 .await
