@@ -12,6 +12,7 @@ mod local_path;
 mod member;
 mod money;
 mod settings;
+mod stripe_id;
 mod user;
 
 pub use access::{Access, AccessStatus, PaymentAction};
@@ -48,4 +49,5 @@ pub use settings::{
     RemoteProductSummary, StripeMode, StripeSettingsForm, StripeSettingsView, TaxBehavior,
     WebhookRegistration,
 };
+pub use stripe_id::{StripeId, StripeIdError, MAX_STRIPE_ID_LEN};
 pub use user::{CurrentUser, DisplayName, EmailAddress, MemberSummary, Password, Role, SignUp};

@@ -6,11 +6,11 @@ use super::{ApiError, ErrorBody};
 use crate::startup::ServerState;
 use app::model::Currency;
 use app::server::billing::member::{owner_of, MemberBilling};
+use app::server::stripe::PaymentIntent;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -52,18 +52,17 @@ pub struct Payment {
 }
 
 impl Payment {
-    fn of(intent: &Value) -> Self {
-        let text = |v: &Value| v.as_str().map(str::to_owned);
+    fn of(intent: &PaymentIntent) -> Self {
         Self {
-            id: text(&intent["id"]).unwrap_or_default(),
-            status: text(&intent["status"]).unwrap_or_default(),
-            amount: intent["amount"].as_i64().unwrap_or(0),
-            amount_received: intent["amount_received"].as_i64().unwrap_or(0),
-            currency: text(&intent["currency"]).unwrap_or_default(),
-            description: text(&intent["description"]),
-            client_secret: text(&intent["client_secret"]),
-            failure_message: text(&intent["last_payment_error"]["message"]),
-            created: intent["created"].as_i64().unwrap_or(0),
+            id: intent.id.to_string(),
+            status: intent.status.clone(),
+            amount: intent.amount,
+            amount_received: intent.amount_received,
+            currency: intent.currency.clone(),
+            description: intent.description.clone(),
+            client_secret: intent.client_secret.clone(),
+            failure_message: intent.failure_message().map(str::to_owned),
+            created: intent.created,
         }
     }
 }

@@ -14,4 +14,5 @@ mod pages;
 mod rest;
 mod security;
 mod settings;
+mod stripe_ids;
 mod webhooks;

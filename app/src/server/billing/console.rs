@@ -10,7 +10,8 @@ use super::settings::payment_error;
 use crate::model::{
     AppError, CancelWhen, CurrentUser, Cursor, CustomerView, Dashboard, GrantForm, GrantView,
     HistoryEntry, MemberDetail, MemberQuery, MemberRow, MemberSubscriptionView, Money, Page,
-    PastDuePage, PastDueRow, RevenueSeries, SubscriptionQuery, SubscriptionRow, PAGE_SIZE,
+    PastDuePage, PastDueRow, RevenueSeries, StripeId, SubscriptionQuery, SubscriptionRow,
+    PAGE_SIZE,
 };
 use crate::server::db;
 use crate::server::db::audit::{self, Actor};
@@ -420,7 +421,7 @@ pub async fn cancel_subscription(
 ) -> Result<String, AppError> {
     let stripe = state.settings().stripe().await?;
     let mode = stripe.mode().as_str();
-    let owner = live_owner(state, &stripe, mode, id).await?;
+    let (sub, owner) = live_owner(state, &stripe, mode, id).await?;
     if matches!(owner.status.as_str(), "canceled" | "incomplete_expired") {
         return Err(AppError::Conflict(
             "This subscription has already ended.".into(),
@@ -431,16 +432,17 @@ pub async fn cancel_subscription(
             "This subscription is already set to end with its period.".into(),
         ));
     }
-    let path = format!("/subscriptions/{id}");
     let (updated, action) = match when {
         CancelWhen::Now => (
-            stripe.delete(&path, &fresh_key("admin-cancel-now")).await,
+            stripe
+                .cancel_subscription(&sub, &fresh_key("admin-cancel-now"))
+                .await,
             "subscription.canceled",
         ),
         CancelWhen::PeriodEnd => (
             stripe
-                .post(
-                    &path,
+                .update_subscription(
+                    &sub,
                     &Form::new().set("cancel_at_period_end", "true"),
                     &fresh_key("admin-cancel"),
                 )
@@ -482,20 +484,18 @@ async fn live_owner(
     stripe: &StripeApi,
     mode: &str,
     id: &str,
-) -> Result<db::console::SubscriptionOwner, AppError> {
-    let mut owner = db::console::subscription_owner(&state.pool, mode, id)
+) -> Result<(StripeId, db::console::SubscriptionOwner), AppError> {
+    let id = StripeId::parse_prefixed("sub", id.trim()).map_err(|_| AppError::NotFound)?;
+    let mut owner = db::console::subscription_owner(&state.pool, mode, id.as_str())
         .await
         .or_internal("load subscription")?
         .ok_or(AppError::NotFound)?;
-    let live = stripe
-        .get_object(&format!("/subscriptions/{id}"))
-        .await
-        .map_err(payment_error)?;
+    let live = stripe.subscription(&id).await.map_err(payment_error)?;
     if let Some(status) = live["status"].as_str() {
         owner.status = status.to_owned();
     }
     owner.cancel_at_period_end = live["cancel_at_period_end"] == true;
-    Ok(owner)
+    Ok((id, owner))
 }
 
 fn period_end(sub: &Value) -> Option<chrono::DateTime<Utc>> {
@@ -513,15 +513,15 @@ pub async fn resume_subscription(
 ) -> Result<String, AppError> {
     let stripe = state.settings().stripe().await?;
     let mode = stripe.mode().as_str();
-    let owner = live_owner(state, &stripe, mode, id).await?;
+    let (sub, owner) = live_owner(state, &stripe, mode, id).await?;
     if !owner.cancel_at_period_end {
         return Err(AppError::Conflict(
             "This subscription is not set to end.".into(),
         ));
     }
     stripe
-        .post(
-            &format!("/subscriptions/{id}"),
+        .update_subscription(
+            &sub,
             &Form::new().set("cancel_at_period_end", "false"),
             &fresh_key("admin-resume"),
         )

@@ -5,13 +5,13 @@
 use super::invoices::{after_of, currency_of, customers_named, paged};
 use crate::model::{
     AppError, CurrentUser, Cursor, Money, Page, PaymentQuery, PaymentState, PaymentSummary,
-    RefundForm, PAGE_SIZE,
+    RefundForm, StripeId, PAGE_SIZE,
 };
 use crate::server::db;
 use crate::server::db::audit::{self, Actor};
 use crate::server::db::payments::{PaymentFilter, PaymentRow};
 use crate::server::error::OrInternal;
-use crate::server::stripe::Form;
+use crate::server::stripe::RefundRequest;
 use crate::server::AppState;
 use serde_json::json;
 
@@ -149,46 +149,42 @@ pub async fn refund(
             "Only a payment that succeeded can be refunded.",
         ));
     }
+    let intent = StripeId::parse_prefixed("pi", &payment.id).or_internal("read payment id")?;
     // What is left, as Stripe has it now: a refund made a moment ago may not be stored yet.
-    let live = stripe
-        .get_with(
-            &format!("/payment_intents/{}", payment.id),
-            &[("expand[0]", "latest_charge")],
-        )
+    let (_, charge) = stripe
+        .payment_intent_charge(&intent)
         .await
         .map_err(super::settings::payment_error)?;
-    let charge = &live["latest_charge"];
-    if !charge.is_object() {
+    let Some(charge) = charge else {
         return Err(AppError::validation(
             "amount",
             "This payment has no charge to refund.",
         ));
-    }
-    let captured = charge["amount_captured"]
-        .as_i64()
-        .unwrap_or(payment.amount_received);
-    let refunded = charge["amount_refunded"].as_i64().unwrap_or(0);
+    };
+    let refunded = charge.amount_refunded;
     let currency = currency_of(&payment.currency);
-    let left = Money::new((captured - refunded).max(0), currency.clone());
+    let left = Money::new((charge.amount_captured - refunded).max(0), currency.clone());
     let amount = form.amount_within(&left)?;
 
-    let mut request = Form::new()
-        .set("payment_intent", &payment.id)
-        .set("amount", amount.to_string())
-        .set("reason", &form.reason)
-        .set("metadata[paydesk_admin]", &admin.email);
+    let mut metadata = vec![("paydesk_admin", admin.email.to_string())];
     if !form.note.trim().is_empty() {
-        request = request.set("metadata[paydesk_note]", form.note.trim());
+        metadata.push(("paydesk_note", form.note.trim().to_owned()));
     }
+    let request = RefundRequest {
+        payment_intent: &intent,
+        amount,
+        reason: &form.reason,
+        metadata,
+    };
     // The same refund asked twice (a double click, a retried request) is one refund: the key
     // names the payment, the amount and what was refunded before it.
     let key = format!("paydesk-refund-{}-{amount}-{refunded}", payment.id);
     let made = stripe
-        .post("/refunds", &request, &key)
+        .create_refund(&request, &key)
         .await
         .map_err(super::settings::payment_error)?;
-    let refund_id = made["id"].as_str().unwrap_or_default().to_owned();
-    let status = made["status"].as_str().unwrap_or("pending").to_owned();
+    let refund_id = made.id.to_string();
+    let status = made.status;
     audit::record(
         &state.pool,
         &Actor::from(admin),

@@ -5,9 +5,16 @@
 //! emulator, so the real client and real HTTP are what gets tested.
 
 mod catalog;
+mod ops;
+mod path;
 mod writes;
 
 pub use catalog::{PricePush, ProductPush, RemotePrice, RemoteProduct};
+pub use ops::{
+    CheckoutSession, PaymentIntent, PaymentIntentRequest, PaymentMethod, PaymentMethodCard, Refund,
+    RefundRequest,
+};
+pub use path::StripePath;
 pub use writes::Form;
 
 use crate::model::{AccountSummary, StripeMode};
@@ -128,7 +135,7 @@ impl StripeApi {
     /// The account the key belongs to. Read as loose JSON: async-stripe's typed `Account` lives
     /// in its Connect crate, far too large to compile for four fields.
     pub async fn account(&self) -> Result<AccountSummary, StripeFailure> {
-        let account = self.get_object("/account").await?;
+        let account = self.get_object(&StripePath::new("/account")).await?;
         let text =
             |value: &serde_json::Value| value.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
         Ok(AccountSummary {
@@ -144,14 +151,14 @@ impl StripeApi {
 
     /// Any object as plain JSON (`/subscriptions/sub_...`): what the event worker stores when
     /// events cannot be ordered, and what the console compares with its own copy.
-    pub async fn get_object(&self, path: &str) -> Result<serde_json::Value, StripeFailure> {
+    pub async fn get_object(&self, path: &StripePath) -> Result<serde_json::Value, StripeFailure> {
         self.get_json(path, &[]).await
     }
 
     /// An object with query parameters (`expand[0]=tax`).
     pub async fn get_with(
         &self,
-        path: &str,
+        path: &StripePath,
         query: &[(&str, &str)],
     ) -> Result<serde_json::Value, StripeFailure> {
         self.get_json(path, query).await
@@ -160,7 +167,7 @@ impl StripeApi {
     /// Every object of a list (`/subscriptions` with `status=all`), page by page.
     pub async fn list_objects(
         &self,
-        path: &str,
+        path: &StripePath,
         params: &[(&str, &str)],
     ) -> Result<Vec<serde_json::Value>, StripeFailure> {
         let mut objects = Vec::new();
@@ -189,11 +196,11 @@ impl StripeApi {
 
     async fn get_json(
         &self,
-        path: &str,
+        path: &StripePath,
         query: &[(&str, &str)],
     ) -> Result<serde_json::Value, StripeFailure> {
         use stripe_client_core::{RequestBuilder, StripeMethod};
-        let mut request = RequestBuilder::new(StripeMethod::Get, path);
+        let mut request = RequestBuilder::new(StripeMethod::Get, path.as_str());
         if !query.is_empty() {
             // A map, not the slice: serde_qs writes a slice of pairs as an indexed list
             // (`0[0]=expand[0]&0[1]=tax`), which Stripe would ignore.
@@ -204,7 +211,7 @@ impl StripeApi {
             .customize::<miniserde::json::Value>()
             .send(&self.client)
             .await
-            .map_err(|e| self.failure(e, path.trim_start_matches('/')))?;
+            .map_err(|e| self.failure(e, path.what()))?;
         serde_json::from_str(&miniserde::json::to_string(&value))
             .map_err(|e| StripeFailure::Unexpected(e.to_string()))
     }

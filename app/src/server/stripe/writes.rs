@@ -8,7 +8,7 @@
 //! failures, timeouts, 409 (an idempotent request still in flight), 429 and 5xx. Stripe replays
 //! the first answer for a repeated key, so a retry never acts twice.
 
-use super::{StripeApi, StripeFailure};
+use super::{StripeApi, StripeFailure, StripePath};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use stripe::StripeError;
@@ -50,7 +50,7 @@ impl StripeApi {
     /// POSTs `form` to `path` (`/checkout/sessions`) under `idempotency_key`.
     pub async fn post(
         &self,
-        path: &str,
+        path: &StripePath,
         form: &Form,
         idempotency_key: &str,
     ) -> Result<serde_json::Value, StripeFailure> {
@@ -61,7 +61,7 @@ impl StripeApi {
     /// DELETEs `path` (`/customers/cus_.../tax_ids/txi_...`).
     pub async fn delete(
         &self,
-        path: &str,
+        path: &StripePath,
         idempotency_key: &str,
     ) -> Result<serde_json::Value, StripeFailure> {
         self.write(Method::Delete, path, None, idempotency_key)
@@ -71,7 +71,7 @@ impl StripeApi {
     async fn write(
         &self,
         method: Method,
-        path: &str,
+        path: &StripePath,
         form: Option<&Form>,
         idempotency_key: &str,
     ) -> Result<serde_json::Value, StripeFailure> {
@@ -86,7 +86,7 @@ impl StripeApi {
                     Method::Post => StripeMethod::Post,
                     Method::Delete => StripeMethod::Delete,
                 },
-                path,
+                path.as_str(),
             );
             // An empty form is sent as no body: serde_qs encodes an empty map as a nameless
             // parameter, which Stripe refuses.
@@ -104,12 +104,16 @@ impl StripeApi {
                         .map_err(|e| StripeFailure::Unexpected(e.to_string()))
                 }
                 Err(err) if attempt < ATTEMPTS && is_transient(&err) => {
-                    tracing::warn!(path, attempt, "Stripe write failed, retrying: {err}");
+                    tracing::warn!(
+                        path = path.as_str(),
+                        attempt,
+                        "Stripe write failed, retrying: {err}"
+                    );
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
                     attempt += 1;
                 }
-                Err(err) => return Err(self.failure(err, path.trim_start_matches('/'))),
+                Err(err) => return Err(self.failure(err, path.what())),
             }
         }
     }

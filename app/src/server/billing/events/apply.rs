@@ -11,6 +11,7 @@ use crate::server::billing::recurring::{self, DiscountTerms};
 use crate::server::db::stripe_state::{
     self as db, NewCredit, NewObject, NewPurchase, StoredObject,
 };
+use crate::server::stripe::StripePath;
 use chrono::Utc;
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -94,7 +95,13 @@ async fn apply_object_event(
     let written = match verdict {
         Verdict::Keep => None,
         Verdict::Apply => Some((object.clone(), previous.cloned())),
-        Verdict::Refetch => Some((applier.live.fetch(mode, &kind.path(&id)).await?, None)),
+        Verdict::Refetch => Some((
+            applier
+                .live
+                .fetch(mode, &kind.path(&ApplyError::id(&id)?))
+                .await?,
+            None,
+        )),
     };
     let mut written = written;
     if let Some((current, _)) = &mut written {
@@ -217,7 +224,11 @@ async fn add_tax_location(
         return Ok(());
     };
     let expanded = live
-        .fetch_with(mode, &format!("/customers/{id}"), &[("expand[0]", "tax")])
+        .fetch_with(
+            mode,
+            &StripePath::new("/customers").id(&ApplyError::id(&id)?),
+            &[("expand[0]", "tax")],
+        )
         .await?;
     customer["tax"] = expanded["tax"].clone();
     Ok(())
@@ -246,7 +257,7 @@ async fn describe_discounts(
             let expanded = live
                 .fetch_with(
                     mode,
-                    &format!("/subscriptions/{id}"),
+                    &StripePath::new("/subscriptions").id(&ApplyError::id(&id)?),
                     &[("expand[0]", "discounts.source.coupon")],
                 )
                 .await?;
@@ -283,7 +294,8 @@ async fn describe_tax_rates(
         return Ok(());
     }
     for id in db::unknown_tax_rates(db, mode, &ids).await? {
-        let rate = live.fetch(mode, &format!("/tax_rates/{id}")).await?;
+        let path = StripePath::new("/tax_rates").id(&ApplyError::id(&id)?);
+        let rate = live.fetch(mode, &path).await?;
         let field = |key: &str| rate[key].as_str().filter(|v| !v.is_empty());
         // Stripe sends the percentage as a JSON number; its text is kept as is ("8.875").
         let percentage = match &rate["percentage"] {
@@ -439,7 +451,9 @@ async fn checkout_completed(
             let items = live
                 .fetch(
                     mode,
-                    &format!("/checkout/sessions/{}/line_items", session.id),
+                    &StripePath::new("/checkout/sessions")
+                        .id(&ApplyError::id(&session.id)?)
+                        .seg("line_items"),
                 )
                 .await?;
             text(&items["data"][0]["price"])

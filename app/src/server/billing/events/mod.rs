@@ -15,13 +15,13 @@ pub mod objects;
 pub mod order;
 pub mod reconcile;
 
-use crate::model::{AppError, StripeMode};
+use crate::model::{AppError, StripeId, StripeMode};
 use crate::server::billing::settings::SettingsContext;
 use crate::server::db;
 use crate::server::db::audit::{self, Actor};
 use crate::server::db::stripe_state::StoredObject;
 use crate::server::error::OrInternal;
-use crate::server::stripe::StripeApi;
+use crate::server::stripe::{StripeApi, StripePath};
 use apply::{apply_event, Outcome};
 use objects::text;
 use serde_json::Value;
@@ -74,6 +74,11 @@ pub enum ApplyError {
 impl ApplyError {
     pub fn malformed(what: impl Into<String>) -> Self {
         Self::Malformed(what.into())
+    }
+
+    /// An ID an event names, checked before it goes into a request path.
+    pub fn id(id: &str) -> Result<StripeId, Self> {
+        StripeId::parse(id).map_err(|e| Self::malformed(format!("object id: {e}")))
     }
 }
 
@@ -156,7 +161,7 @@ impl<'a> LiveStripe<'a> {
         }
     }
 
-    pub async fn fetch(&mut self, mode: &str, path: &str) -> Result<Value, ApplyError> {
+    pub async fn fetch(&mut self, mode: &str, path: &StripePath) -> Result<Value, ApplyError> {
         self.fetch_with(mode, path, &[]).await
     }
 
@@ -164,7 +169,7 @@ impl<'a> LiveStripe<'a> {
     pub async fn fetch_with(
         &mut self,
         mode: &str,
-        path: &str,
+        path: &StripePath,
         query: &[(&str, &str)],
     ) -> Result<Value, ApplyError> {
         let api = match self.clients.iter().find(|(m, _)| m == mode) {

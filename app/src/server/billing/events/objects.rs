@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::model::StripeId;
 use crate::server::billing::recurring::RecurringItem;
+use crate::server::stripe::StripePath;
 
 /// The kinds of object whose state Paydesk keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +48,7 @@ impl Kind {
     }
 
     /// Where Stripe's API returns the object as it is now.
-    pub fn path(self, id: &str) -> String {
+    pub fn path(self, id: &StripeId) -> StripePath {
         let collection = match self {
             Self::Customer => "customers",
             Self::Subscription => "subscriptions",
@@ -56,7 +58,7 @@ impl Kind {
             Self::Charge => "charges",
             Self::Refund => "refunds",
         };
-        format!("/{collection}/{id}")
+        StripePath::new(collection).id(id)
     }
 
     /// How far along the object is, for ordering two states stamped in the same second.

@@ -4,11 +4,12 @@
 use super::apply::store;
 use super::objects::{text, Kind};
 use super::ApplyError;
-use crate::model::AppError;
+use crate::model::{AppError, StripeId};
 use crate::model::{FieldDifference, ObjectComparison, ReconcileReport, StripeMode};
 use crate::server::billing::settings::{payment_error, SettingsContext};
 use crate::server::db;
 use crate::server::error::OrInternal;
+use crate::server::stripe::StripePath;
 use serde_json::Value;
 
 /// Fields Stripe sends only when asked for (`expand[]=tax`), which Paydesk's copy may hold
@@ -59,8 +60,9 @@ pub async fn compare_event_object(
     };
     let mode_ = StripeMode::parse(&mode).unwrap_or_default();
     let api = settings.stripe_for(mode_).await?;
+    let object_id = StripeId::parse(&id).or_internal("read the event's object id")?;
     let live = api
-        .get_object(&kind.path(&id))
+        .get_object(&kind.path(&object_id))
         .await
         .map_err(payment_error)?;
     let mut conn = settings
@@ -97,11 +99,11 @@ pub async fn reconcile(
     let api = settings.stripe_for(mode).await?;
     let mut report = ReconcileReport::default();
     for (path, params) in [
-        ("/subscriptions", &[("status", "all")][..]),
-        ("/invoices", &[][..]),
+        (StripePath::new("/subscriptions"), &[("status", "all")][..]),
+        (StripePath::new("/invoices"), &[][..]),
     ] {
         let objects = api
-            .list_objects(path, params)
+            .list_objects(&path, params)
             .await
             .map_err(payment_error)?;
         for live in objects {

@@ -4,14 +4,12 @@
 //! still charged; with Require billing address tax stays on and Stripe holds renewals until
 //! the address is valid. A recognised address turns automatic tax back on.
 
-use super::{fresh_key, text, MemberBilling};
+use super::{fresh_key, known_id, named_id, text, MemberBilling};
 use crate::model::{
-    check_tax_id, AddressForm, AddressPage, AppError, TaxBehavior, TaxIdView, TaxLocation,
+    check_tax_id, AddressForm, AddressPage, AppError, StripeId, TaxBehavior, TaxIdView, TaxLocation,
 };
 use crate::server::billing::settings::payment_error;
-use crate::server::db;
-use crate::server::error::OrInternal;
-use crate::server::stripe::Form;
+use crate::server::stripe::{Form, StripeFailure, StripePath};
 use serde_json::Value;
 
 impl MemberBilling<'_> {
@@ -19,7 +17,10 @@ impl MemberBilling<'_> {
         let customer = self.customer().await?;
         let object = self
             .stripe
-            .get_with(&format!("/customers/{customer}"), &[("expand[0]", "tax")])
+            .get_with(
+                &StripePath::new("/customers").id(&customer),
+                &[("expand[0]", "tax")],
+            )
             .await
             .map_err(payment_error)?;
         self.address_page(&customer, &object).await
@@ -39,7 +40,7 @@ impl MemberBilling<'_> {
         let object = self
             .stripe
             .post(
-                &format!("/customers/{customer}"),
+                &StripePath::new("/customers").id(&customer),
                 &body,
                 &fresh_key("address"),
             )
@@ -55,20 +56,26 @@ impl MemberBilling<'_> {
 
     /// Finalizes and charges renewals Stripe held for want of a located address. A failed
     /// charge is not the address's fault: it shows as "fix payment" through the webhooks.
-    async fn release_held_renewals(&self, customer: &str) -> Result<(), AppError> {
+    async fn release_held_renewals(&self, customer: &StripeId) -> Result<(), AppError> {
         let drafts = self
             .stripe
-            .list_objects("/invoices", &[("customer", customer), ("status", "draft")])
+            .list_objects(
+                &StripePath::new("/invoices"),
+                &[("customer", customer.as_str()), ("status", "draft")],
+            )
             .await
             .map_err(payment_error)?;
-        let held = drafts
+        let held: Vec<StripeId> = drafts
             .iter()
             .filter(|i| i["automatic_tax"]["status"] == "requires_location_inputs")
-            .filter_map(|i| text(&i["id"]));
+            .filter_map(|i| text(&i["id"]))
+            .map(|id| known_id(&id))
+            .collect::<Result<_, _>>()?;
         for id in held {
+            let invoice = StripePath::new("/invoices").id(&id);
             self.stripe
                 .post(
-                    &format!("/invoices/{id}/finalize"),
+                    &invoice.clone().seg("finalize"),
                     &Form::new(),
                     &format!("paydesk-finalize-{id}"),
                 )
@@ -77,7 +84,7 @@ impl MemberBilling<'_> {
             match self
                 .stripe
                 .post(
-                    &format!("/invoices/{id}/pay"),
+                    &invoice.seg("pay"),
                     &Form::new(),
                     &format!("paydesk-pay-{id}"),
                 )
@@ -101,28 +108,16 @@ impl MemberBilling<'_> {
             (_, TaxBehavior::Bypass) => false,
             (_, TaxBehavior::RequireBillingAddress) => return Ok(()),
         };
-        let Some((id, _)) =
-            db::member::live_subscription(&self.state.pool, &self.mode, self.member.id)
-                .await
-                .or_internal("read member subscription")?
-        else {
+        let Some(id) = self.live_subscription_id().await? else {
             return Ok(());
         };
-        let sub = self
-            .stripe
-            .get_object(&format!("/subscriptions/{id}"))
-            .await
-            .map_err(payment_error)?;
+        let sub = self.stripe.subscription(&id).await.map_err(payment_error)?;
         if sub["automatic_tax"]["enabled"].as_bool() == Some(enable) {
             return Ok(());
         }
         let form = Form::new().set("automatic_tax[enabled]", enable.to_string());
         self.stripe
-            .post(
-                &format!("/subscriptions/{id}"),
-                &form,
-                &fresh_key("sub-tax"),
-            )
+            .update_subscription(&id, &form, &fresh_key("sub-tax"))
             .await
             .map_err(payment_error)?;
         tracing::info!(subscription = %id, enable, "automatic tax changed after address update");
@@ -135,7 +130,7 @@ impl MemberBilling<'_> {
         let form = Form::new().set("type", kind).set("value", value);
         self.stripe
             .post(
-                &format!("/customers/{customer}/tax_ids"),
+                &StripePath::new("/customers").id(&customer).seg("tax_ids"),
                 &form,
                 &fresh_key("tax-id"),
             )
@@ -144,22 +139,28 @@ impl MemberBilling<'_> {
         self.address().await
     }
 
+    /// Removes one of the member's Tax IDs. Anything that is not a Tax ID of their own
+    /// customer (malformed, someone else's, gone) is the same 404, and a malformed one never
+    /// reaches Stripe. The delete names the member's own customer in its path, so Stripe
+    /// itself refuses another customer's Tax ID.
     pub async fn remove_tax_id(&self, id: &str) -> Result<AddressPage, AppError> {
-        let customer = self.customer().await?;
-        if !id.starts_with("txi_") {
-            return Err(AppError::NotFound);
-        }
+        let id = named_id("txi", id)?;
+        let customer = self.existing_customer().await?.ok_or(AppError::NotFound)?;
         self.stripe
-            .delete(
-                &format!("/customers/{customer}/tax_ids/{id}"),
-                &fresh_key("tax-id-delete"),
-            )
+            .delete_tax_id(&customer, &id, &fresh_key("tax-id-delete"))
             .await
-            .map_err(|_| AppError::NotFound)?;
+            .map_err(|failure| match failure {
+                StripeFailure::NotFound(_) => AppError::NotFound,
+                other => payment_error(other),
+            })?;
         self.address().await
     }
 
-    async fn address_page(&self, customer: &str, object: &Value) -> Result<AddressPage, AppError> {
+    async fn address_page(
+        &self,
+        customer: &StripeId,
+        object: &Value,
+    ) -> Result<AddressPage, AppError> {
         let a = &object["address"];
         let field = |key: &str| text(&a[key]).unwrap_or_default();
         let address = AddressForm {
@@ -184,7 +185,10 @@ impl MemberBilling<'_> {
         };
         let ids = self
             .stripe
-            .list_objects(&format!("/customers/{customer}/tax_ids"), &[])
+            .list_objects(
+                &StripePath::new("/customers").id(customer).seg("tax_ids"),
+                &[],
+            )
             .await
             .map_err(payment_error)?;
         let tax_ids = ids

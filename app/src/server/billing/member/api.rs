@@ -2,43 +2,45 @@
 //! read) and subscriptions made without Checkout. Same rules as the pages: the member's own
 //! customer, prices from the active catalog, 404 for anything that is not theirs.
 
-use super::{text, MemberBilling};
-use crate::model::{AppError, Currency, MemberSubscription};
+use super::{named_id, MemberBilling};
+use crate::model::{AppError, Currency, MemberSubscription, StripeId, StripeMode};
 use crate::server::billing::events::objects::USER_METADATA_KEY;
 use crate::server::billing::settings::payment_error;
 use crate::server::db;
 use crate::server::error::OrInternal;
-use crate::server::stripe::{Form, StripeFailure};
+use crate::server::stripe::{Form, PaymentIntent, PaymentIntentRequest, StripeFailure, StripePath};
 use crate::server::AppState;
-use serde_json::Value;
 use uuid::Uuid;
 
+/// What a member or token is told about a payment method that is malformed, missing or
+/// someone else's: the same words for all three, so the answer reveals nothing.
+const NO_SUCH_PAYMENT_METHOD: &str = "No such payment method (pm_...) for this member.";
+
 /// Who owns a Stripe object (`collection` is `payment_intents` or `subscriptions`): the
-/// member linked to its customer, or `None` when it is unknown or nobody's.
+/// member linked to its customer, or `None` when it is unknown, nobody's or not an ID.
 pub async fn owner_of(
     state: &AppState,
     collection: &str,
     id: &str,
 ) -> Result<Option<Uuid>, AppError> {
-    let well_formed = id.len() <= 255
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        && matches!(
-            (collection, id.split('_').next()),
-            ("payment_intents", Some("pi")) | ("subscriptions", Some("sub"))
-        );
-    if !well_formed {
+    let (prefix, root) = match collection {
+        "payment_intents" => ("pi", StripePath::new("/payment_intents")),
+        "subscriptions" => ("sub", StripePath::new("/subscriptions")),
+        _ => return Ok(None),
+    };
+    let Ok(id) = StripeId::parse_prefixed(prefix, id.trim()) else {
         return Ok(None);
-    }
+    };
     let stripe = state.settings().stripe().await?;
-    let object = match stripe.get_object(&format!("/{collection}/{id}")).await {
+    let object = match stripe.get_object(&root.id(&id)).await {
         Ok(object) => object,
         Err(StripeFailure::NotFound(_)) => return Ok(None),
         Err(other) => return Err(payment_error(other)),
     };
-    let Some(customer) = text(&object["customer"]) else {
+    let Some(customer) = object["customer"].as_str().filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    db::member::owner_of_customer(&state.pool, stripe.mode().as_str(), &customer)
+    db::member::owner_of_customer(&state.pool, stripe.mode().as_str(), customer)
         .await
         .or_internal("read customer owner")
 }
@@ -54,7 +56,7 @@ impl MemberBilling<'_> {
         currency: &Currency,
         description: Option<&str>,
         key: &str,
-    ) -> Result<Value, AppError> {
+    ) -> Result<PaymentIntent, AppError> {
         if !(1..=MAX_AMOUNT).contains(&amount) {
             return Err(AppError::validation(
                 "amount",
@@ -69,46 +71,59 @@ impl MemberBilling<'_> {
             ));
         }
         let customer = self.customer().await?;
-        let mut form = Form::new()
-            .set("amount", amount.to_string())
-            .set("currency", currency.code())
-            .set("customer", customer)
-            .set("payment_method_types[0]", "card")
-            .set(
-                format!("metadata[{USER_METADATA_KEY}]"),
-                self.member.id.to_string(),
-            );
-        if let Some(description) = description {
-            form = form.set("description", description);
-        }
+        let request = PaymentIntentRequest {
+            customer: &customer,
+            amount,
+            currency,
+            description,
+            metadata: vec![(USER_METADATA_KEY, self.member.id.to_string())],
+        };
         self.stripe
-            .post("/payment_intents", &form, &self.api_key("intent", key))
+            .create_payment_intent(&request, &self.api_key("intent", key))
             .await
             .map_err(payment_error)
     }
 
     /// The member's payment intent as Stripe has it now; 404 when it is someone else's.
-    pub async fn own_payment_intent(&self, id: &str) -> Result<Value, AppError> {
-        if !id.starts_with("pi_") || id.len() > 255 {
-            return Err(AppError::NotFound);
-        }
-        let customer = db::member::customer_of(&self.state.pool, &self.mode, self.member.id)
-            .await
-            .or_internal("read member customer")?
-            .ok_or(AppError::NotFound)?;
-        let intent = match self
-            .stripe
-            .get_object(&format!("/payment_intents/{id}"))
-            .await
-        {
+    pub async fn own_payment_intent(&self, id: &str) -> Result<PaymentIntent, AppError> {
+        let id = named_id("pi", id)?;
+        let customer = self.existing_customer().await?.ok_or(AppError::NotFound)?;
+        let intent = match self.stripe.payment_intent(&id).await {
             Ok(intent) => intent,
             Err(StripeFailure::NotFound(_)) => return Err(AppError::NotFound),
             Err(other) => return Err(payment_error(other)),
         };
-        if text(&intent["customer"]).as_deref() != Some(customer.as_str()) {
+        if intent.customer.as_ref() != Some(&customer) {
             return Err(AppError::NotFound);
         }
         Ok(intent)
+    }
+
+    /// A payment method the member may pay with: one attached to their own customer, one
+    /// attached to nobody yet (fresh from Stripe.js; paying attaches it to them), or in test
+    /// mode one of Stripe's `pm_card_*` test tokens (Stripe makes a new card of it). Anything
+    /// else, malformed, missing or another customer's, is the same field error, and only
+    /// the lookup reaches Stripe.
+    async fn usable_payment_method(
+        &self,
+        id: &str,
+        customer: &StripeId,
+    ) -> Result<StripeId, AppError> {
+        let refused = || AppError::validation("payment_method", NO_SUCH_PAYMENT_METHOD);
+        let id = StripeId::parse_prefixed("pm", id.trim()).map_err(|_| refused())?;
+        if self.stripe.mode() == StripeMode::Test && id.as_str().starts_with("pm_card_") {
+            return Ok(id);
+        }
+        let pm = match self.stripe.payment_method(&id).await {
+            Ok(pm) => pm,
+            Err(StripeFailure::NotFound(_)) => return Err(refused()),
+            Err(other) => return Err(payment_error(other)),
+        };
+        match pm.customer {
+            None => Ok(id),
+            Some(owner) if owner == *customer => Ok(id),
+            Some(_) => Err(refused()),
+        }
     }
 
     /// Confirms the member's payment intent with a card; a decline is a `Payment` error
@@ -118,36 +133,31 @@ impl MemberBilling<'_> {
         id: &str,
         payment_method: &str,
         key: &str,
-    ) -> Result<Value, AppError> {
+    ) -> Result<PaymentIntent, AppError> {
         let intent = self.own_payment_intent(id).await?;
-        if !payment_method.starts_with("pm_") {
-            return Err(AppError::validation(
-                "payment_method",
-                "Give a payment method id (pm_...).",
-            ));
-        }
+        let customer = self.existing_customer().await?.ok_or(AppError::NotFound)?;
+        let payment_method = self
+            .usable_payment_method(payment_method, &customer)
+            .await?;
         if !matches!(
-            intent["status"].as_str(),
-            Some("requires_payment_method" | "requires_confirmation")
+            intent.status.as_str(),
+            "requires_payment_method" | "requires_confirmation"
         ) {
             return Err(AppError::Conflict(format!(
                 "This payment is {} and cannot be confirmed again.",
-                intent["status"].as_str().unwrap_or("settled")
+                intent.status
             )));
         }
-        let form = Form::new().set("payment_method", payment_method);
         let confirmed = self
             .stripe
-            .post(
-                &format!("/payment_intents/{id}/confirm"),
-                &form,
-                &self.api_key("confirm", key),
-            )
+            .confirm_payment_intent(&intent.id, &payment_method, &self.api_key("confirm", key))
             .await
             .map_err(payment_error)?;
-        if confirmed["status"] == "requires_payment_method" {
-            let reason = text(&confirmed["last_payment_error"]["message"])
-                .unwrap_or_else(|| "The card was declined.".to_owned());
+        if confirmed.status == "requires_payment_method" {
+            let reason = confirmed
+                .failure_message()
+                .unwrap_or("The card was declined.")
+                .to_owned();
             return Err(AppError::Payment(reason));
         }
         Ok(confirmed)
@@ -178,7 +188,7 @@ impl MemberBilling<'_> {
         }
         let customer = self.customer().await?;
         let mut form = Form::new()
-            .set("customer", &customer)
+            .set("customer", customer.as_str())
             .set("items[0][price]", price_id)
             .set("payment_behavior", "error_if_incomplete")
             .set(
@@ -192,24 +202,14 @@ impl MemberBilling<'_> {
             );
         match payment_method.map(str::trim).filter(|p| !p.is_empty()) {
             Some(pm) => {
-                if !pm.starts_with("pm_") {
-                    return Err(AppError::validation(
-                        "payment_method",
-                        "Give a payment method id (pm_...).",
-                    ));
-                }
+                let pm = self.usable_payment_method(pm, &customer).await?;
+                // A test token (`pm_card_visa`) attaches as a new payment method.
                 let attached = self
                     .stripe
-                    .post(
-                        &format!("/payment_methods/{pm}/attach"),
-                        &Form::new().set("customer", &customer),
-                        &self.api_key("attach", key),
-                    )
+                    .attach_payment_method(&pm, &customer, &self.api_key("attach", key))
                     .await
                     .map_err(payment_error)?;
-                // A test token (`pm_card_visa`) attaches as a new payment method.
-                let attached = text(&attached["id"]).unwrap_or_else(|| pm.to_owned());
-                form = form.set("default_payment_method", attached);
+                form = form.set("default_payment_method", attached.id.as_str());
             }
             None if self.invoice_default_card().await?.is_none() => {
                 return Err(AppError::validation(
@@ -221,7 +221,11 @@ impl MemberBilling<'_> {
         }
         let created = self
             .stripe
-            .post("/subscriptions", &form, &self.api_key("subscribe", key))
+            .post(
+                &StripePath::new("/subscriptions"),
+                &form,
+                &self.api_key("subscribe", key),
+            )
             .await
             .map_err(payment_error)?;
         self.describe(&created, true).await
@@ -229,13 +233,10 @@ impl MemberBilling<'_> {
 
     /// Ends the member's subscription now (no refund of the unused time).
     pub async fn cancel_now(&self, id: &str, key: &str) -> Result<MemberSubscription, AppError> {
-        self.own_subscription(id).await?;
+        let (id, _) = self.own_subscription(id).await?;
         let canceled = self
             .stripe
-            .delete(
-                &format!("/subscriptions/{id}"),
-                &self.api_key("cancel-now", key),
-            )
+            .cancel_subscription(&id, &self.api_key("cancel-now", key))
             .await
             .map_err(payment_error)?;
         self.describe(&canceled, true).await

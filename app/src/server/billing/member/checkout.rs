@@ -1,7 +1,7 @@
 //! Buying: the plans page, opening Checkout for a price, adding a card through Checkout in
 //! setup mode, and the success page's wait for the webhook.
 
-use super::{fresh_key, text, MemberBilling};
+use super::{fresh_key, known_id, named_id, text, MemberBilling};
 use crate::model::{
     AppError, CheckoutStatus, Currency, Money, Offer, OfferPrice, PlanInterval, PlansPage,
     ProductKind,
@@ -12,7 +12,7 @@ use crate::server::billing::settings::payment_error;
 use crate::server::db;
 use crate::server::db::member::{NewCheckout, OfferRow};
 use crate::server::error::OrInternal;
-use crate::server::stripe::Form;
+use crate::server::stripe::{CheckoutSession, Form};
 use chrono::{DateTime, Utc};
 
 /// Product metadata naming a plan's free trial, in days (Stripe's own parameter name).
@@ -145,9 +145,8 @@ impl MemberBilling<'_> {
             }
             if kind == ProductKind::Plan {
                 self.stripe
-                    .post(
-                        &format!("/checkout/sessions/{}/expire", open.id),
-                        &Form::new(),
+                    .expire_checkout_session(
+                        &known_id(&open.id)?,
                         &format!("paydesk-expire-{}", open.id),
                     )
                     .await
@@ -178,7 +177,7 @@ impl MemberBilling<'_> {
 
         let mut form = Form::new()
             .set("mode", if recurring { "subscription" } else { "payment" })
-            .set("customer", customer)
+            .set("customer", customer.as_str())
             .set("client_reference_id", self.member.id.to_string())
             .set("line_items[0][price]", price_id)
             .set("line_items[0][quantity]", "1")
@@ -225,7 +224,7 @@ impl MemberBilling<'_> {
         }
         let session = self
             .stripe
-            .post("/checkout/sessions", &form, &fresh_key("checkout"))
+            .create_checkout_session(&form, &fresh_key("checkout"))
             .await
             .map_err(payment_error)?;
         let (id, url) = session_link(&session)?;
@@ -254,7 +253,7 @@ impl MemberBilling<'_> {
         let form = Form::new()
             .set("mode", "setup")
             .set("currency", self.currency_hint().await?)
-            .set("customer", customer)
+            .set("customer", customer.as_str())
             .set("client_reference_id", self.member.id.to_string())
             .set("payment_method_types[0]", "card")
             .set(
@@ -264,7 +263,7 @@ impl MemberBilling<'_> {
             .set("cancel_url", self.url("/billing/payment-methods"));
         let session = self
             .stripe
-            .post("/checkout/sessions", &form, &fresh_key("setup"))
+            .create_checkout_session(&form, &fresh_key("setup"))
             .await
             .map_err(payment_error)?;
         let (id, url) = session_link(&session)?;
@@ -310,8 +309,9 @@ impl MemberBilling<'_> {
     /// is 404, so an ID in the URL reveals nothing.
     pub async fn checkout_status(&self, session_id: &str) -> Result<CheckoutStatus, AppError> {
         let pool = &self.state.pool;
+        let session_id = named_id("cs", session_id)?;
         let (kind, product) =
-            db::member::checkout_of_member(pool, &self.mode, session_id, self.member.id)
+            db::member::checkout_of_member(pool, &self.mode, session_id.as_str(), self.member.id)
                 .await
                 .or_internal("read checkout")?
                 .ok_or(AppError::NotFound)?;
@@ -329,12 +329,12 @@ impl MemberBilling<'_> {
         let confirmed = if kind == "setup" {
             let session = self
                 .stripe
-                .get_object(&format!("/checkout/sessions/{session_id}"))
+                .checkout_session(&session_id)
                 .await
                 .map_err(payment_error)?;
-            session["status"] == "complete"
+            session.status.as_deref() == Some("complete")
         } else {
-            let recorded = db::member::purchase_recorded(pool, &self.mode, session_id)
+            let recorded = db::member::purchase_recorded(pool, &self.mode, session_id.as_str())
                 .await
                 .or_internal("read purchase")?;
             // A plan's access comes with its subscription's own event, which may follow the
@@ -359,18 +359,18 @@ fn short_hold_expiry(now: DateTime<Utc>) -> i64 {
     (now + chrono::Duration::minutes(SHORT_HOLD_MINUTES)).timestamp()
 }
 
-fn session_link(session: &serde_json::Value) -> Result<(String, String), AppError> {
-    match (text(&session["id"]), text(&session["url"])) {
-        (Some(id), Some(url)) => Ok((id, url)),
-        _ => Err(AppError::Payment(
+fn session_link(session: &CheckoutSession) -> Result<(String, String), AppError> {
+    match session.url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => Ok((session.id.to_string(), url.to_owned())),
+        None => Err(AppError::Payment(
             "Stripe answered without a Checkout link.".into(),
         )),
     }
 }
 
-fn expiry(session: &serde_json::Value) -> DateTime<Utc> {
-    session["expires_at"]
-        .as_i64()
+fn expiry(session: &CheckoutSession) -> DateTime<Utc> {
+    session
+        .expires_at
         .and_then(|t| DateTime::from_timestamp(t, 0))
         .unwrap_or_else(|| Utc::now() + chrono::Duration::hours(24))
 }

@@ -15,12 +15,12 @@ mod subscription;
 
 pub use api::owner_of;
 
-use crate::model::{AppError, CurrentUser, StripeSettingsView};
+use crate::model::{AppError, CurrentUser, StripeId, StripeSettingsView};
 use crate::server::billing::events::objects::USER_METADATA_KEY;
 use crate::server::billing::settings::payment_error;
 use crate::server::db;
 use crate::server::error::OrInternal;
-use crate::server::stripe::{Form, StripeApi};
+use crate::server::stripe::{Form, StripeApi, StripePath};
 use crate::server::AppState;
 use serde_json::Value;
 
@@ -54,12 +54,9 @@ impl<'a> MemberBilling<'a> {
     /// The member's Stripe customer, created once and reused. A per-member lock makes
     /// concurrent first purchases share one customer; the idempotency key does the same
     /// should Paydesk crash between Stripe's answer and the commit.
-    pub async fn customer(&self) -> Result<String, AppError> {
+    pub async fn customer(&self) -> Result<StripeId, AppError> {
         let pool = &self.state.pool;
-        if let Some(id) = db::member::customer_of(pool, &self.mode, self.member.id)
-            .await
-            .or_internal("read member customer")?
-        {
+        if let Some(id) = self.existing_customer().await? {
             return Ok(id);
         }
         let mut tx = pool.begin().await.or_internal("begin customer creation")?;
@@ -70,7 +67,7 @@ impl<'a> MemberBilling<'a> {
             .await
             .or_internal("read member customer")?
         {
-            return Ok(id);
+            return known_id(&id);
         }
         let form = Form::new()
             .set("email", self.member.email.as_str())
@@ -82,41 +79,61 @@ impl<'a> MemberBilling<'a> {
         let key = format!("paydesk-customer-{}-{}", self.mode, self.member.id);
         let customer = self
             .stripe
-            .post("/customers", &form, &key)
+            .post(&StripePath::new("/customers"), &form, &key)
             .await
             .map_err(payment_error)?;
         let id = text(&customer["id"])
             .ok_or_else(|| AppError::Payment("Stripe answered without a customer id.".into()))?;
-        db::stripe_state::link_customer(&mut tx, &self.mode, &id, self.member.id)
+        let id = known_id(&id)?;
+        db::stripe_state::link_customer(&mut tx, &self.mode, id.as_str(), self.member.id)
             .await
             .or_internal("link new customer")?;
         tx.commit().await.or_internal("commit customer creation")?;
         Ok(id)
     }
 
-    /// The member's subscription by id, or 404 when it is not theirs.
-    async fn own_subscription(&self, id: &str) -> Result<Value, AppError> {
-        let owner = db::member::live_subscription(&self.state.pool, &self.mode, self.member.id)
+    /// The member's customer if they have one yet, without creating it.
+    pub(super) async fn existing_customer(&self) -> Result<Option<StripeId>, AppError> {
+        db::member::customer_of(&self.state.pool, &self.mode, self.member.id)
             .await
-            .or_internal("read member subscription")?;
-        if owner.as_ref().map(|(sub, _)| sub.as_str()) != Some(id) {
+            .or_internal("read member customer")?
+            .as_deref()
+            .map(known_id)
+            .transpose()
+    }
+
+    /// The ID of the member's live subscription, if any.
+    pub(super) async fn live_subscription_id(&self) -> Result<Option<StripeId>, AppError> {
+        db::member::live_subscription(&self.state.pool, &self.mode, self.member.id)
+            .await
+            .or_internal("read member subscription")?
+            .map(|(id, _)| known_id(&id))
+            .transpose()
+    }
+
+    /// The member's subscription by id, or 404 when it is not theirs (or no ID at all).
+    async fn own_subscription(&self, id: &str) -> Result<(StripeId, Value), AppError> {
+        let id = named_id("sub", id)?;
+        if self.live_subscription_id().await?.as_ref() != Some(&id) {
             return Err(AppError::NotFound);
         }
-        self.stripe
-            .get_object(&format!("/subscriptions/{id}"))
-            .await
-            .map_err(payment_error)
+        let sub = self.stripe.subscription(&id).await.map_err(payment_error)?;
+        Ok((id, sub))
     }
 
     /// Stripe's customer portal for this member, returning to the overview.
     pub async fn portal(&self) -> Result<String, AppError> {
         let customer = self.customer().await?;
         let form = Form::new()
-            .set("customer", customer)
+            .set("customer", customer.as_str())
             .set("return_url", self.url("/billing"));
         let session = self
             .stripe
-            .post("/billing_portal/sessions", &form, &fresh_key("portal"))
+            .post(
+                &StripePath::new("/billing_portal/sessions"),
+                &form,
+                &fresh_key("portal"),
+            )
             .await
             .map_err(payment_error)?;
         text(&session["url"])
@@ -134,6 +151,16 @@ fn fresh_key(what: &str) -> String {
     use rand::Rng;
     let nonce: u128 = rand::thread_rng().gen();
     format!("paydesk-{what}-{nonce:032x}")
+}
+
+/// An ID Paydesk stored or Stripe sent: one that is not well-formed is a fault, not input.
+fn known_id(id: &str) -> Result<StripeId, AppError> {
+    StripeId::parse(id).or_internal("read a stored Stripe ID")
+}
+
+/// An ID a member or API token named: a malformed one is as absent as a foreign one.
+fn named_id(prefix: &str, id: &str) -> Result<StripeId, AppError> {
+    StripeId::parse_prefixed(prefix, id.trim()).map_err(|_| AppError::NotFound)
 }
 
 fn text(value: &Value) -> Option<String> {

@@ -4,13 +4,13 @@
 use super::{fresh_key, text, MemberBilling};
 use crate::model::{
     AppError, ChangePreview, Currency, MemberOverview, MemberSubscription, Money, PlanInterval,
-    PreviewLine,
+    PreviewLine, StripeId,
 };
 use crate::server::billing::access::member_access;
 use crate::server::billing::settings::payment_error;
 use crate::server::db;
 use crate::server::error::OrInternal;
-use crate::server::stripe::Form;
+use crate::server::stripe::{Form, StripeFailure, StripePath};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -21,16 +21,9 @@ impl MemberBilling<'_> {
             .await
             .or_internal("derive access")?;
         let mut notice = None;
-        let subscription = match db::member::live_subscription(pool, &self.mode, self.member.id)
-            .await
-            .or_internal("read member subscription")?
-        {
+        let subscription = match self.live_subscription_id().await? {
             None => None,
-            Some((id, _)) => match self
-                .stripe
-                .get_object(&format!("/subscriptions/{id}"))
-                .await
-            {
+            Some(id) => match self.stripe.subscription(&id).await {
                 Ok(sub) => Some(self.describe(&sub, true).await?),
                 Err(failure) => {
                     tracing::warn!(subscription = %id, "reading from Stripe failed: {failure}");
@@ -38,7 +31,7 @@ impl MemberBilling<'_> {
                         "Stripe could not be reached; this is the last state Paydesk saw.".into(),
                     );
                     let mut conn = pool.acquire().await.or_internal("acquire connection")?;
-                    match db::stripe_state::stored_object(&mut conn, &self.mode, &id)
+                    match db::stripe_state::stored_object(&mut conn, &self.mode, id.as_str())
                         .await
                         .or_internal("read stored subscription")?
                     {
@@ -127,15 +120,15 @@ impl MemberBilling<'_> {
         id: &str,
         cancel: bool,
     ) -> Result<MemberSubscription, AppError> {
-        let sub = self.own_subscription(id).await?;
+        let (id, sub) = self.own_subscription(id).await?;
         if !cancel && sub["cancel_at_period_end"] != true {
             return Err(AppError::Conflict("Your plan is not set to end.".into()));
         }
         let form = Form::new().set("cancel_at_period_end", cancel.to_string());
         let updated = self
             .stripe
-            .post(
-                &format!("/subscriptions/{id}"),
+            .update_subscription(
+                &id,
                 &form,
                 &fresh_key(if cancel { "cancel" } else { "resume" }),
             )
@@ -150,9 +143,9 @@ impl MemberBilling<'_> {
         id: &str,
         price_id: &str,
     ) -> Result<ChangePreview, AppError> {
-        let (sub, item) = self.switchable(id, price_id).await?;
+        let (id, sub, item) = self.switchable(id, price_id).await?;
         let form = Form::new()
-            .set("subscription", id)
+            .set("subscription", id.as_str())
             .set("subscription_details[items][0][id]", item)
             .set("subscription_details[items][0][price]", price_id)
             .set(
@@ -161,7 +154,11 @@ impl MemberBilling<'_> {
             );
         let preview = self
             .stripe
-            .post("/invoices/create_preview", &form, &fresh_key("preview"))
+            .post(
+                &StripePath::new("/invoices/create_preview"),
+                &form,
+                &fresh_key("preview"),
+            )
             .await
             .map_err(payment_error)?;
         let currency = Currency::parse(sub["currency"].as_str().unwrap_or_else(|| {
@@ -171,23 +168,29 @@ impl MemberBilling<'_> {
         }))
         .map_err(|e| anyhow::anyhow!(e))
         .or_internal("read currency")?;
-        let money = |v: &Value| Money::new(v.as_i64().unwrap_or(0), currency.clone());
+        let money = |v: &Value, what: &str| -> Result<Money, AppError> {
+            Ok(Money::new(amount_of(v, what)?, currency.clone()))
+        };
         let lines = preview["lines"]["data"]
             .as_array()
-            .map(|lines| {
-                lines
-                    .iter()
-                    .map(|l| PreviewLine {
-                        description: text(&l["description"]).unwrap_or_default(),
-                        amount: money(&l["amount"]),
-                    })
-                    .collect()
+            .ok_or_else(|| missing("the preview's lines"))?
+            .iter()
+            .map(|l| -> Result<PreviewLine, AppError> {
+                Ok(PreviewLine {
+                    description: text(&l["description"]).unwrap_or_default(),
+                    amount: money(&l["amount"], "a preview line's amount")?,
+                })
             })
-            .unwrap_or_default();
-        let tax: i64 = preview["total_taxes"]
-            .as_array()
-            .map(|t| t.iter().map(|t| t["amount"].as_i64().unwrap_or(0)).sum())
-            .unwrap_or(0);
+            .collect::<Result<Vec<_>, AppError>>()?;
+        // No taxes at all is an empty list; a tax without an amount is Stripe's error.
+        let tax: i64 = match preview["total_taxes"].as_array() {
+            Some(taxes) => taxes
+                .iter()
+                .map(|t| amount_of(&t["amount"], "a preview tax amount"))
+                .sum::<Result<i64, AppError>>()?,
+            None if preview["total_taxes"].is_null() => 0,
+            None => return Err(missing("the preview's taxes")),
+        };
         let interval = self.price_interval(price_id).await?;
         Ok(ChangePreview {
             price_id: price_id.to_owned(),
@@ -195,7 +198,7 @@ impl MemberBilling<'_> {
             interval,
             lines,
             tax: Money::new(tax, currency.clone()),
-            amount_due: money(&preview["amount_due"]),
+            amount_due: money(&preview["amount_due"], "the preview's amount due")?,
             charged_now: preview["billing_reason"] == "subscription_update",
             date: time(&preview["next_payment_attempt"]).or_else(|| time(&preview["period_start"])),
         })
@@ -204,7 +207,7 @@ impl MemberBilling<'_> {
     /// Switches plan or interval. `pending_if_incomplete`: if the charge fails the member
     /// keeps what they had and nothing changes until it is paid.
     pub async fn switch(&self, id: &str, price_id: &str) -> Result<MemberSubscription, AppError> {
-        let (_, item) = self.switchable(id, price_id).await?;
+        let (id, _, item) = self.switchable(id, price_id).await?;
         let form = Form::new()
             .set("items[0][id]", item)
             .set("items[0][price]", price_id)
@@ -212,7 +215,7 @@ impl MemberBilling<'_> {
             .set("payment_behavior", "pending_if_incomplete");
         let updated = self
             .stripe
-            .post(&format!("/subscriptions/{id}"), &form, &fresh_key("switch"))
+            .update_subscription(&id, &form, &fresh_key("switch"))
             .await
             .map_err(payment_error)?;
         let described = self.describe(&updated, true).await?;
@@ -226,7 +229,11 @@ impl MemberBilling<'_> {
     }
 
     /// The subscription and its item, if `price_id` is a plan price it may switch to.
-    async fn switchable(&self, id: &str, price_id: &str) -> Result<(Value, String), AppError> {
+    async fn switchable(
+        &self,
+        id: &str,
+        price_id: &str,
+    ) -> Result<(StripeId, Value, String), AppError> {
         let offer = db::member::offer(&self.state.pool, &self.mode, price_id)
             .await
             .or_internal("read offer")?
@@ -237,7 +244,7 @@ impl MemberBilling<'_> {
                     "That plan is not on offer. Please pick another.",
                 )
             })?;
-        let sub = self.own_subscription(id).await?;
+        let (id, sub) = self.own_subscription(id).await?;
         let item = &sub["items"]["data"][0];
         if item["price"]["id"].as_str() == Some(price_id) {
             return Err(AppError::validation(
@@ -257,7 +264,7 @@ impl MemberBilling<'_> {
             ));
         }
         let item = text(&item["id"]).ok_or(AppError::NotFound)?;
-        Ok((sub, item))
+        Ok((id, sub, item))
     }
 
     async fn price_interval(&self, price_id: &str) -> Result<Option<PlanInterval>, AppError> {
@@ -271,13 +278,25 @@ impl MemberBilling<'_> {
 }
 
 fn price_money(price: &Value) -> Result<Money, AppError> {
-    let currency = Currency::parse(price["currency"].as_str().unwrap_or("usd"))
+    let currency = price["currency"]
+        .as_str()
+        .ok_or_else(|| missing("the price's currency"))?;
+    let currency = Currency::parse(currency)
         .map_err(|e| anyhow::anyhow!(e))
         .or_internal("read price currency")?;
     Ok(Money::new(
-        price["unit_amount"].as_i64().unwrap_or(0),
+        amount_of(&price["unit_amount"], "the price's unit amount")?,
         currency,
     ))
+}
+
+/// An amount Stripe must send; without it Paydesk shows nothing rather than a zero.
+fn amount_of(value: &Value, what: &str) -> Result<i64, AppError> {
+    value.as_i64().ok_or_else(|| missing(what))
+}
+
+fn missing(what: &str) -> AppError {
+    payment_error(StripeFailure::Unexpected(format!("{what} is missing")))
 }
 
 pub(super) fn time(value: &Value) -> Option<DateTime<Utc>> {
