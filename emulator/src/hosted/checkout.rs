@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use serde_json::{json, Value};
 
@@ -95,7 +95,7 @@ fn submit(
         outcome
     };
     match outcome {
-        Ok(Outcome::Completed(Some(url))) => Redirect::to(&url).into_response(),
+        Ok(Outcome::Completed(Some(url))) => super::see_other(&url),
         Ok(Outcome::Completed(None)) => Html(page(
             "Payment complete",
             "<h1>Thanks for your order</h1><p>Your payment is complete.</p>",

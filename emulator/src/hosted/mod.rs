@@ -7,6 +7,25 @@ mod pdf;
 pub mod portal;
 mod tax_lines;
 
+/// A 303 to `location`. The success URL comes from whoever made the Checkout Session, so a value
+/// that cannot be a header is answered with a 400 page instead of axum's `Redirect`, which
+/// panics on one.
+pub fn see_other(location: &str) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    use axum::response::{Html, IntoResponse};
+    match HeaderValue::try_from(location) {
+        Ok(value) => (StatusCode::SEE_OTHER, [(header::LOCATION, value)]).into_response(),
+        Err(_) => (
+            StatusCode::BAD_REQUEST,
+            Html(page(
+                "Cannot return",
+                "<h1>Payment done</h1><p>The page to return to is not a valid URL.</p>",
+            )),
+        )
+            .into_response(),
+    }
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

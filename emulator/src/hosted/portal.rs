@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use serde_json::Value;
 
@@ -55,7 +55,7 @@ pub async fn act(
         result
     };
     match result {
-        Ok(()) => Redirect::to(&format!("/p/session/{session_id}")).into_response(),
+        Ok(()) => super::see_other(&format!("/p/session/{session_id}")),
         Err(error) => render(&emulator, &session_id, Some(&error)),
     }
 }
