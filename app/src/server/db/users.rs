@@ -11,6 +11,19 @@ struct UserRow {
     created_at: DateTime<Utc>,
 }
 
+/// A `UserRow` from a query's record that has the user columns beside others.
+macro_rules! user_row {
+    ($record:expr) => {
+        UserRow {
+            id: $record.id,
+            email: $record.email,
+            name: $record.name,
+            role: $record.role,
+            created_at: $record.created_at,
+        }
+    };
+}
+
 impl UserRow {
     fn into_user(self) -> Result<CurrentUser, sqlx::Error> {
         let role = Role::parse(&self.role)
@@ -101,14 +114,7 @@ pub async fn find_signed_in(
     else {
         return Ok(None);
     };
-    let user = UserRow {
-        id: row.id,
-        email: row.email,
-        name: row.name,
-        role: row.role,
-        created_at: row.created_at,
-    }
-    .into_user()?;
+    let user = user_row!(row).into_user()?;
     Ok(Some((user, row.sessions_revoked_at)))
 }
 
@@ -152,14 +158,7 @@ pub async fn find_credentials(
     else {
         return Ok(None);
     };
-    let user = UserRow {
-        id: row.id,
-        email: row.email,
-        name: row.name,
-        role: row.role,
-        created_at: row.created_at,
-    }
-    .into_user()?;
+    let user = user_row!(row).into_user()?;
     Ok(Some((user, row.password_hash)))
 }
 

@@ -153,7 +153,8 @@ mod tests {
         #[test]
         fn an_accepted_literal_is_clean(s in any::<String>()) {
             if is_static_path(&s) {
-                prop_assert!(clean(&format!("/{s}")));
+                let path = format!("/{s}");
+                prop_assert!(clean(&path), "{:?}", path);
             }
         }
     }
