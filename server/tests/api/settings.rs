@@ -130,13 +130,16 @@ async fn verify_error(app: &crate::helpers::TestApp, form: &[(&str, &str)]) -> A
         .err()
 }
 
+/// A base on loopback where nobody listens (the listener is dropped at once).
+fn closed_base() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    format!("http://{}", listener.local_addr().expect("addr"))
+}
+
 #[tokio::test]
 async fn verify_says_plainly_what_is_wrong() {
     // Nobody listening there; the environment allows it, as an operator would a proxy.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        format!("http://{}", listener.local_addr().expect("addr"))
-    };
+    let closed = closed_base();
     let (app, emulator) =
         crate::helpers::spawn_app_with_stripe_and_env(&[(crate::helpers::ALLOWED_BASES, &closed)])
             .await;
@@ -418,10 +421,7 @@ async fn changing_the_base_needs_the_secret_key_again_and_then_binds_it_to_the_n
 
 #[tokio::test]
 async fn members_never_see_where_stripe_is_or_what_the_network_said() {
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        format!("http://{}", listener.local_addr().expect("addr"))
-    };
+    let closed = closed_base();
     let (app, emulator) =
         crate::helpers::spawn_app_with_stripe_and_env(&[(crate::helpers::ALLOWED_BASES, &closed)])
             .await;
