@@ -323,9 +323,6 @@ impl MemberBilling<'_> {
                 .unwrap_or_else(|| "your purchase".to_owned()),
             None => "a new card".to_owned(),
         };
-        let access = member_access(pool, self.member.id, &self.mode, self.state.access)
-            .await
-            .or_internal("derive access")?;
         let confirmed = if kind == "setup" {
             let session = self
                 .stripe
@@ -334,13 +331,19 @@ impl MemberBilling<'_> {
                 .map_err(payment_error)?;
             session.status.as_deref() == Some("complete")
         } else {
-            let recorded = db::member::purchase_recorded(pool, &self.mode, session_id.as_str())
+            db::member::purchase_recorded(pool, &self.mode, session_id.as_str())
                 .await
-                .or_internal("read purchase")?;
-            // A plan's access comes with its subscription's own event, which may follow the
-            // Checkout's: confirmed means the member can see it.
-            recorded && (kind != "plan" || access.has_access())
+                .or_internal("read purchase")?
         };
+        // Read after the purchase: the worker records it in the same transaction as the
+        // access it buys, so access read later includes it. Read first, a commit landing
+        // between the two reads would confirm the purchase with the access from before it.
+        let access = member_access(pool, self.member.id, &self.mode, self.state.access)
+            .await
+            .or_internal("derive access")?;
+        // A plan's access comes with its subscription's own event, which may follow the
+        // Checkout's: confirmed means the member can see it.
+        let confirmed = confirmed && (kind != "plan" || access.has_access());
         Ok(CheckoutStatus {
             bought,
             kind,
